@@ -1,0 +1,58 @@
+/**
+ * The codec's error model. Malformed input raises a MalformedError, input that
+ * ends too early raises a TruncatedError. Both carry the byte offset (relative
+ * to the start of the buffer handed to the decode call) and the attribute path
+ * that was being decoded. Nothing else may escape a decode call.
+ */
+
+export type AttrPath = readonly (string | number)[];
+
+export abstract class CodecError extends Error {
+  abstract readonly kind: "malformed" | "truncated";
+  readonly offset: number;
+  readonly path: AttrPath;
+  readonly detail: string;
+
+  constructor(detail: string, offset: number, path: AttrPath) {
+    super(`${detail} at byte ${offset}${path.length ? ` (${formatPath(path)})` : ""}`);
+    this.detail = detail;
+    this.offset = offset;
+    this.path = path;
+  }
+}
+
+/** Bytes that contradict the layout they claim (bad length, wrong size). */
+export class MalformedError extends CodecError {
+  readonly kind = "malformed";
+  override readonly name = "MalformedError";
+}
+
+/** Bytes that end before the structure they start is complete. */
+export class TruncatedError extends CodecError {
+  readonly kind = "truncated";
+  override readonly name = "TruncatedError";
+  /** How many bytes were needed at `offset`. */
+  readonly needed: number;
+  /** How many bytes were available at `offset`. */
+  readonly available: number;
+
+  constructor(detail: string, offset: number, path: AttrPath, needed: number, available: number) {
+    super(`${detail}: needs ${needed} bytes, ${Math.max(0, available)} left`, offset, path);
+    this.needed = needed;
+    this.available = Math.max(0, available);
+  }
+}
+
+export function isCodecError(e: unknown): e is CodecError {
+  return e instanceof CodecError;
+}
+export function isMalformedError(e: unknown): e is MalformedError {
+  return e instanceof MalformedError;
+}
+export function isTruncatedError(e: unknown): e is TruncatedError {
+  return e instanceof TruncatedError;
+}
+
+export function formatPath(path: AttrPath): string {
+  return path.map(String).join(".");
+}

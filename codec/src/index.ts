@@ -1,0 +1,14 @@
+export * from "./align.js";
+export * from "./errors.js";
+export * from "./reader.js";
+export * from "./writer.js";
+export * from "./attr.js";
+export * from "./scalar.js";
+export * from "./header.js";
+export * from "./message.js";
+export * from "./ack.js";
+export * from "./errno.js";
+export * from "./genl.js";
+export * from "./addr.js";
+export * from "./bitfield.js";
+export { decodeUtf8, encodeUtf8 } from "./text.js";

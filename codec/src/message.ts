@@ -1,0 +1,117 @@
+import { NLMSG_HDRLEN, align4, padLength } from "./align.js";
+import { MalformedError, TruncatedError } from "./errors.js";
+import { encodeHeader, type NlMsgHeader } from "./header.js";
+import { ByteReader } from "./reader.js";
+import { ByteWriter } from "./writer.js";
+
+/**
+ * A cursor over the messages of one datagram: no allocation per message.
+ * A message whose nlmsg_len runs past the end raises a TruncatedError (the
+ * datagram was cut short, e.g. by a capture's snaplen); fewer than 16 bytes
+ * after the last message are trailing bytes, not an error.
+ */
+export class MessageCursor {
+  offset = 0;
+  length = 0;
+  type = 0;
+  flags = 0;
+  seq = 0;
+  pid = 0;
+  private pos: number;
+
+  constructor(
+    readonly reader: ByteReader,
+    start = 0,
+    private readonly end: number = reader.length,
+  ) {
+    this.pos = start;
+  }
+
+  next(): boolean {
+    const pos = this.pos;
+    if (this.end - pos < NLMSG_HDRLEN) return false;
+    const v = this.reader.view;
+    const le = this.reader.littleEndian;
+    const len = v.getUint32(pos, le);
+    if (len < NLMSG_HDRLEN) {
+      throw new MalformedError(`nlmsg_len ${len} shorter than the header`, pos, []);
+    }
+    if (len > this.end - pos) {
+      throw new TruncatedError(`message (nlmsg_len ${len})`, pos, [], len, this.end - pos);
+    }
+    this.offset = pos;
+    this.length = len;
+    this.type = v.getUint16(pos + 4, le);
+    this.flags = v.getUint16(pos + 6, le);
+    this.seq = v.getUint32(pos + 8, le);
+    this.pid = v.getUint32(pos + 12, le);
+    this.pos = Math.min(pos + align4(len), this.end);
+    return true;
+  }
+
+  get payloadOffset(): number {
+    return this.offset + NLMSG_HDRLEN;
+  }
+  get payloadLength(): number {
+    return this.length - NLMSG_HDRLEN;
+  }
+  get position(): number {
+    return this.pos;
+  }
+  get trailing(): number {
+    return this.end - this.pos;
+  }
+}
+
+export interface NetlinkMessage {
+  header: NlMsgHeader;
+  /** nlmsg_len - 16 bytes after the header (a view of the datagram). */
+  payload: Uint8Array;
+  /** Padding after the message when it is not the canonical zero bytes. */
+  pad?: Uint8Array;
+}
+
+export interface Datagram {
+  messages: NetlinkMessage[];
+  /** Bytes after the last message that cannot hold a header. */
+  trailing?: Uint8Array;
+}
+
+/**
+ * Splits a datagram into messages. Payloads are views of `bytes`: the caller
+ * owns the buffer and must not reuse it while the messages are alive (every
+ * nlwire transport hands out a fresh buffer per datagram).
+ */
+export function splitDatagram(bytes: Uint8Array, reader = new ByteReader(bytes)): Datagram {
+  const messages: NetlinkMessage[] = [];
+  const c = new MessageCursor(reader);
+  while (c.next()) {
+    const end = c.offset + c.length;
+    const msg: NetlinkMessage = {
+      header: { length: c.length, type: c.type, flags: c.flags, seq: c.seq, pid: c.pid },
+      payload: bytes.subarray(c.payloadOffset, end),
+    };
+    const pad = bytes.subarray(end, c.position);
+    if (pad.length !== padLength(c.length) || pad.some((b) => b !== 0)) msg.pad = pad.slice();
+    messages.push(msg);
+  }
+  const d: Datagram = { messages };
+  if (c.trailing > 0) d.trailing = bytes.slice(c.position);
+  return d;
+}
+
+/** Encodes messages into one datagram; nlmsg_len is computed from each payload. */
+export function encodeDatagram(d: Datagram | readonly NetlinkMessage[], w = new ByteWriter()): Uint8Array {
+  const messages = "messages" in d ? d.messages : d;
+  for (const m of messages) encodeMessage(m, w);
+  if ("messages" in d && d.trailing) w.bytes(d.trailing);
+  return w.finish();
+}
+
+export function encodeMessage(m: NetlinkMessage, w: ByteWriter): void {
+  const length = NLMSG_HDRLEN + m.payload.length;
+  encodeHeader(w, { ...m.header, length });
+  w.bytes(m.payload);
+  if (m.pad) w.bytes(m.pad);
+  else w.align();
+}
