@@ -188,11 +188,15 @@ export function decodePolicy(r: ByteReader, start: number, end: number, path: (s
   return p;
 }
 
+/** The kernel writes the type-specific attributes first and TYPE last. */
+const POLICY_ENCODE_ORDER = [...Object.keys(POLICY_ATTRS).map(Number).filter((n) => n !== 1), 1];
+
 function encodePolicy(w: ByteWriter, p: PolicyDescription): void {
-  for (const [num, [field, kind]] of Object.entries(POLICY_ATTRS)) {
+  for (const num of POLICY_ENCODE_ORDER) {
+    const [field, kind] = POLICY_ATTRS[num]!;
     const v = p[field];
     if (v === undefined) continue;
-    const at = w.beginAttr(Number(num));
+    const at = w.beginAttr(num);
     if (kind === "u32") w.u32(Number(v));
     else if (kind === "u64") w.u64(BigInt(v));
     else w.s64(BigInt(v));

@@ -156,3 +156,27 @@ export function encodeAttrTree(w: ByteWriter, tree: AttrTree | readonly AttrNode
   }
   if ("attrs" in tree && tree.trailing) w.bytes(tree.trailing);
 }
+
+/**
+ * The path of attribute types leading to the attribute whose header starts at
+ * `target` (an ext-ack OFFS, made relative to `r`), or undefined when no
+ * attribute starts there. Nests are entered where `isNest` says.
+ */
+export function attrPathAt(
+  r: ByteReader,
+  start: number,
+  end: number,
+  target: number,
+  isNest: NestHint = byFlag,
+  path: number[] = [],
+): number[] | undefined {
+  const c = new AttrCursor(r, start, end, path);
+  while (c.next()) {
+    if (c.offset === target) return [...path, c.type];
+    const valueEnd = c.valueOffset + c.valueLength;
+    if (target >= c.valueOffset && target < valueEnd && isNest(path, c.type, c.flags)) {
+      return attrPathAt(r, c.valueOffset, valueEnd, target, isNest, [...path, c.type]);
+    }
+  }
+  return undefined;
+}

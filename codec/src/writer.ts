@@ -18,6 +18,7 @@ export class ByteWriter {
     this.littleEndian = littleEndian;
   }
 
+  /** Claims n bytes and returns their offset; may replace buf and view, so call it first. */
   private reserve(n: number): number {
     const at = this.pos;
     const end = at + n;
@@ -38,43 +39,53 @@ export class ByteWriter {
   }
 
   u8(v: number): this {
-    this.buf[this.reserve(1)] = v;
+    const at = this.reserve(1);
+    this.buf[at] = v;
     return this;
   }
   s8(v: number): this {
-    this.view.setInt8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setInt8(at, v);
     return this;
   }
   u16(v: number, netOrder = false): this {
-    this.view.setUint16(this.reserve(2), v, this.le(netOrder));
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, this.le(netOrder));
     return this;
   }
   s16(v: number, netOrder = false): this {
-    this.view.setInt16(this.reserve(2), v, this.le(netOrder));
+    const at = this.reserve(2);
+    this.view.setInt16(at, v, this.le(netOrder));
     return this;
   }
   u32(v: number, netOrder = false): this {
-    this.view.setUint32(this.reserve(4), v, this.le(netOrder));
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, this.le(netOrder));
     return this;
   }
   s32(v: number, netOrder = false): this {
-    this.view.setInt32(this.reserve(4), v, this.le(netOrder));
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, this.le(netOrder));
     return this;
   }
   u64(v: bigint, netOrder = false): this {
-    this.view.setBigUint64(this.reserve(8), v, this.le(netOrder));
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, v, this.le(netOrder));
     return this;
   }
   s64(v: bigint, netOrder = false): this {
-    this.view.setBigInt64(this.reserve(8), v, this.le(netOrder));
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, v, this.le(netOrder));
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.reserve(b.length));
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
     return this;
   }
   zeros(n: number): this {
-    this.buf.fill(0, this.reserve(n), this.pos);
+    const at = this.reserve(n);
+    this.buf.fill(0, at, this.pos);
     return this;
   }
   /** Pads with zeros to the next 4-byte boundary. */
