@@ -56,3 +56,19 @@ export function isTruncatedError(e: unknown): e is TruncatedError {
 export function formatPath(path: AttrPath): string {
   return path.map(String).join(".");
 }
+
+/** A value handed to an encoder that does not fit the layout it is written into. */
+export class EncodeError extends Error {
+  override readonly name = "EncodeError";
+  readonly path: AttrPath;
+  readonly detail: string;
+  constructor(detail: string, path: AttrPath) {
+    super(`${detail}${path.length ? ` (${formatPath(path)})` : ""}`);
+    this.detail = detail;
+    this.path = path;
+  }
+}
+
+export function isEncodeError(e: unknown): e is EncodeError {
+  return e instanceof EncodeError;
+}

@@ -12,3 +12,4 @@ export * from "./genl.js";
 export * from "./addr.js";
 export * from "./bitfield.js";
 export { decodeUtf8, encodeUtf8 } from "./text.js";
+export * from "./ynl/index.js";

@@ -1,0 +1,539 @@
+import { NLA_F_NESTED, AttrCursor } from "../attr.js";
+import { readBitfield32, writeBitfield32, type Bitfield32 } from "../bitfield.js";
+import { EncodeError, MalformedError, isCodecError, type AttrPath, type CodecError } from "../errors.js";
+import type { ByteReader } from "../reader.js";
+import { checkIntRange, intWireSize, readInt, writeInt, type IntKind } from "../scalar.js";
+import { decodeUtf8, encodeUtf8, findNul } from "../text.js";
+import type { ByteWriter } from "../writer.js";
+import type { AttrModel, AttrSetModel, FamilyModel } from "./model.js";
+import { compileStruct, type StructCodec, type ValueNames } from "./struct.js";
+import { formatHinted, naming, parseHinted, type Naming } from "./values.js";
+
+/**
+ * The interpreter: attribute sets compiled once into tables of small decode
+ * and encode closures, indexed by attribute type.
+ *
+ * Decoded nests are plain objects keyed by the spec's attribute names, in
+ * wire order. What a plain object cannot say is kept under symbols, so that
+ * encoding a decoded object gives back the exact bytes: attributes the spec
+ * does not know (UNKNOWN_ATTRS), nests sent without NLA_F_NESTED (NEST_FLAGS),
+ * and non-canonical encodings such as a string with bytes after its NUL
+ * (WIRE_NOTES).
+ */
+
+export const UNKNOWN_ATTRS: unique symbol = Symbol.for("nlwire.unknownAttrs");
+export const NEST_FLAGS: unique symbol = Symbol.for("nlwire.nestFlags");
+export const WIRE_NOTES: unique symbol = Symbol.for("nlwire.wireNotes");
+export const ENTRY_TYPES: unique symbol = Symbol.for("nlwire.entryTypes");
+
+/** An attribute kept as bytes: unknown to the spec, a pad, or one that failed to decode. */
+export interface UnknownAttr {
+  type: number;
+  flags: number;
+  value: Uint8Array;
+  /** Its position among the attributes of its nest. */
+  index: number;
+  /** Why a known attribute was kept as bytes. */
+  problem?: CodecError;
+}
+
+export interface WireNotes {
+  /** NLA_F_* bits of non-nest attributes that carried any. */
+  flags?: Record<string, number>;
+  /** Bytes after a string's text (canonical: one NUL) or after a struct. */
+  tail?: Record<string, Uint8Array>;
+  /** Structs shorter than the spec's layout (from older kernels): their length. */
+  cut?: Record<string, number>;
+  /** uint/sint sent in 8 bytes although the value fits in 4. */
+  wide?: Record<string, true>;
+  /** Bytes after the last attribute that cannot hold one. */
+  trailing?: Uint8Array;
+}
+
+export type Obj = Record<string, unknown> & {
+  [UNKNOWN_ATTRS]?: UnknownAttr[];
+  [WIRE_NOTES]?: WireNotes;
+  [NEST_FLAGS]?: number;
+};
+
+export interface DecodeCtx {
+  r: ByteReader;
+  /** Attribute names from the message down to the current nest. */
+  path: (string | number)[];
+  /** The objects being filled, outermost first: sub-message selectors are looked up here. */
+  parents: Obj[];
+  /** Where odd attributes are reported; undefined means strict (throw). */
+  problems: CodecError[] | undefined;
+  /** Set by a value decoder to leave a wire note for the attribute it decoded. */
+  tail?: Uint8Array | undefined;
+  cut?: number | undefined;
+  wide?: boolean | undefined;
+}
+
+export interface EncodeCtx {
+  path: (string | number)[];
+  parents: Obj[];
+  /** Wire notes of the attribute being encoded, if any. */
+  tail?: Uint8Array | undefined;
+  cut?: number | undefined;
+  wide?: boolean | undefined;
+}
+
+/** What decode returns for a sub-message whose selector has not been seen yet. */
+const DEFER = Symbol("defer");
+
+interface AttrCodec {
+  name: string;
+  type: number;
+  multi: boolean;
+  /** Nest-like attributes carry NLA_F_NESTED by default. */
+  nest: boolean;
+  /** Kept as bytes (pad, unused). */
+  opaque: boolean;
+  decode(ctx: DecodeCtx, off: number, len: number): unknown;
+  encode(w: ByteWriter, v: unknown, ctx: EncodeCtx): void;
+}
+
+export interface SetCodec {
+  readonly name: string;
+  decode(ctx: DecodeCtx, start: number, end: number, into?: Obj): Obj;
+  encode(w: ByteWriter, value: Obj, ctx: EncodeCtx): void;
+  /** Attribute types by name, for locating attributes (ext-ack paths). */
+  attr(name: string): AttrModel | undefined;
+  attrByType(type: number): AttrModel | undefined;
+}
+
+const INT_KINDS = new Set(["u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "uint", "sint"]);
+
+export class FamilyCompiler implements ValueNames {
+  private readonly sets = new Map<string, SetCodec>();
+  private readonly structs = new Map<string, StructCodec>();
+  private readonly namings = new Map<string, Naming>();
+
+  constructor(readonly model: FamilyModel) {}
+
+  naming(enumName: string | undefined, asFlags: boolean | undefined): Naming | undefined {
+    if (!enumName) return undefined;
+    const key = `${enumName}/${asFlags ? 1 : 0}`;
+    let n = this.namings.get(key);
+    if (!n) {
+      const e = this.model.enums[enumName];
+      if (!e) return undefined;
+      this.namings.set(key, (n = naming(e, asFlags)));
+    }
+    return n;
+  }
+
+  struct(name: string): StructCodec {
+    let s = this.structs.get(name);
+    if (!s) {
+      const m = this.model.structs[name];
+      if (!m) throw new Error(`${this.model.name}: no struct ${name}`);
+      this.structs.set(name, (s = compileStruct(m, this)));
+    }
+    return s;
+  }
+
+  set(name: string): SetCodec {
+    let s = this.sets.get(name);
+    if (!s) {
+      const m = this.model.attrSets[name];
+      if (!m) throw new Error(`${this.model.name}: no attribute set ${name}`);
+      this.sets.set(name, (s = compileSet(m, this)));
+    }
+    return s;
+  }
+}
+
+function compileSet(m: AttrSetModel, c: FamilyCompiler): SetCodec {
+  const byType: (AttrCodec | undefined)[] = [];
+  const byName = new Map<string, AttrCodec>();
+  for (const a of m.attrs) {
+    const codec = compileAttr(a, c);
+    byType[a.value] = codec;
+    byName.set(a.name, codec);
+  }
+  const models = new Map(m.attrs.map((a) => [a.name, a]));
+  const modelsByType = new Map(m.attrs.map((a) => [a.value, a]));
+  return {
+    name: m.name,
+    attr: (n) => models.get(n),
+    attrByType: (t) => modelsByType.get(t),
+    decode: (ctx, start, end, into = {}) => decodeSet(byType, ctx, start, end, into),
+    encode: (w, value, ctx) => encodeSet(m.name, byName, w, value, ctx),
+  };
+}
+
+function notesOf(o: Obj): WireNotes {
+  return (o[WIRE_NOTES] ??= {});
+}
+
+function keep(o: Obj, u: UnknownAttr): void {
+  (o[UNKNOWN_ATTRS] ??= []).push(u);
+}
+
+function decodeSet(byType: (AttrCodec | undefined)[], ctx: DecodeCtx, start: number, end: number, obj: Obj): Obj {
+  const r = ctx.r;
+  const cur = new AttrCursor(r, start, end, ctx.path);
+  let deferred: [AttrCodec, number, number, number][] | undefined;
+  ctx.parents.push(obj);
+  let index = 0;
+  while (cur.next()) {
+    const codec = byType[cur.type];
+    if (!codec || codec.opaque) {
+      keep(obj, { type: cur.type, flags: cur.flags, value: r.copy(cur.valueOffset, cur.valueLength), index });
+      index++;
+      continue;
+    }
+    const key = codec.multi ? `${codec.name}#${Array.isArray(obj[codec.name]) ? (obj[codec.name] as unknown[]).length : 0}` : codec.name;
+    let v: unknown;
+    try {
+      ctx.path.push(codec.name);
+      v = codec.decode(ctx, cur.valueOffset, cur.valueLength);
+    } catch (e) {
+      if (!ctx.problems || !isCodecError(e)) throw e;
+      ctx.problems.push(e);
+      keep(obj, { type: cur.type, flags: cur.flags, value: r.copy(cur.valueOffset, cur.valueLength), index, problem: e });
+      ctx.tail = undefined;
+      index++;
+      continue;
+    } finally {
+      ctx.path.pop();
+    }
+    if (v === DEFER) (deferred ??= []).push([codec, cur.valueOffset, cur.valueLength, cur.flags]);
+    if (codec.multi) ((obj[codec.name] ??= []) as unknown[]).push(v);
+    else obj[codec.name] = v;
+    notePlacement(obj, codec, cur.flags, key, v, ctx);
+    index++;
+  }
+  if (deferred) decodeDeferred(deferred, obj, ctx);
+  ctx.parents.pop();
+  if (cur.trailing > 0) notesOf(obj).trailing = r.copy(cur.position, cur.trailing);
+  return obj;
+}
+
+/** Records the wire facts a plain value cannot carry. */
+function notePlacement(obj: Obj, codec: AttrCodec, flags: number, key: string, v: unknown, ctx: DecodeCtx): void {
+  if (codec.nest) {
+    if (flags !== NLA_F_NESTED && v !== null && typeof v === "object") (v as Obj)[NEST_FLAGS] = flags;
+  } else if (flags) {
+    (notesOf(obj).flags ??= {})[key] = flags;
+  }
+  if (ctx.tail) {
+    (notesOf(obj).tail ??= {})[key] = ctx.tail;
+    ctx.tail = undefined;
+  }
+  if (ctx.cut !== undefined) {
+    (notesOf(obj).cut ??= {})[key] = ctx.cut;
+    ctx.cut = undefined;
+  }
+  if (ctx.wide) {
+    (notesOf(obj).wide ??= {})[key] = true;
+    ctx.wide = false;
+  }
+}
+
+/** Sub-messages whose selector came after them on the wire. */
+function decodeDeferred(list: [AttrCodec, number, number, number][], obj: Obj, ctx: DecodeCtx): void {
+  for (const [codec, off, len, flags] of list) {
+    ctx.path.push(codec.name);
+    let v = codec.decode(ctx, off, len);
+    ctx.path.pop();
+    if (v === DEFER) v = ctx.r.copy(off, len); // no selector anywhere: keep the bytes
+    if (codec.multi) {
+      const arr = obj[codec.name] as unknown[];
+      arr[arr.indexOf(DEFER)] = v;
+    } else obj[codec.name] = v;
+    if (codec.nest && flags !== NLA_F_NESTED && v !== null && typeof v === "object") (v as Obj)[NEST_FLAGS] = flags;
+  }
+}
+
+function encodeSet(setName: string, byName: Map<string, AttrCodec>, w: ByteWriter, obj: Obj, ctx: EncodeCtx): void {
+  const unknown = obj[UNKNOWN_ATTRS];
+  const notes = obj[WIRE_NOTES];
+  let index = 0;
+  let u = 0;
+  const putUnknownUpTo = (i: number) => {
+    while (unknown && u < unknown.length && unknown[u]!.index <= i) {
+      const x = unknown[u++]!;
+      w.attr(x.type | x.flags, x.value);
+      index++;
+    }
+  };
+  ctx.parents.push(obj);
+  for (const name of Object.keys(obj)) {
+    const v = obj[name];
+    if (v === undefined) continue;
+    const codec = byName.get(name);
+    if (!codec) throw new EncodeError(`no attribute ${name} in ${setName}`, [...ctx.path, name]);
+    const values = codec.multi ? (Array.isArray(v) ? v : [v]) : [v];
+    values.forEach((item, i) => {
+      if (item === false) return; // a flag that is not set
+      putUnknownUpTo(index);
+      const key = codec.multi ? `${name}#${i}` : name;
+      const nestFlags = codec.nest ? ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED) : notes?.flags?.[key] ?? 0;
+      ctx.tail = notes?.tail?.[key];
+      ctx.cut = notes?.cut?.[key];
+      ctx.wide = notes?.wide?.[key];
+      const at = w.beginAttr(codec.type | nestFlags);
+      ctx.path.push(name);
+      codec.encode(w, item, ctx);
+      ctx.path.pop();
+      w.endAttr(at);
+      index++;
+    });
+  }
+  putUnknownUpTo(Infinity);
+  ctx.parents.pop();
+  if (notes?.trailing) w.bytes(notes.trailing);
+}
+
+function compileAttr(a: AttrModel, c: FamilyCompiler): AttrCodec {
+  const base = { name: a.name, type: a.value, multi: !!a.multiAttr, nest: false, opaque: false };
+  const value = valueCodec(a, a.type, c);
+  return { ...base, ...value };
+}
+
+type ValueCodec = Pick<AttrCodec, "decode" | "encode"> & Partial<Pick<AttrCodec, "nest" | "opaque">>;
+
+function valueCodec(a: AttrModel, type: AttrModel["type"], c: FamilyCompiler): ValueCodec {
+  if (INT_KINDS.has(type)) return intCodec(a, type as IntKind, c);
+  switch (type) {
+    case "flag": return flagCodec();
+    case "string": return stringCodec();
+    case "binary": return a.struct ? structAttrCodec(a.struct, c) : binaryCodec(a);
+    case "bitfield32": return bitfieldCodec();
+    case "nest": return { ...nestCodec(a, c), nest: true };
+    case "indexed-array": return { ...indexedArrayCodec(a, c), nest: true };
+    case "nest-type-value": return { ...typeValueCodec(a, c, a.typeValue?.length ?? 1), nest: true };
+    case "sub-message": return subMessageCodec(a, c);
+    default: return { ...binaryCodec(a), opaque: true }; // pad, unused
+  }
+}
+
+function intCodec(a: AttrModel, kind: IntKind, c: FamilyCompiler): ValueCodec {
+  const order = a.byteOrder ?? "host";
+  const named = c.naming(a.enum, a.enumAsFlags);
+  const variable = kind === "uint" || kind === "sint";
+  return {
+    decode(ctx, off, len) {
+      const v = readInt(ctx.r, kind, off, len, order, ctx.path);
+      if (variable && len === 8 && intWireSize(kind, v) === 4) ctx.wide = true;
+      return named ? named.decode(v) : v;
+    },
+    encode(w, v, ctx) {
+      const raw = named ? named.encode(v) : v;
+      if (typeof raw !== "number" && typeof raw !== "bigint") throw new EncodeError(`${String(v)} is not a ${kind}${a.enum ? ` of ${a.enum}` : ""}`, ctx.path);
+      checkIntRange(kind, raw, ctx.path);
+      if (variable && ctx.wide) writeInt(w, kind === "uint" ? "u64" : "s64", raw, order, ctx.path);
+      else writeInt(w, kind, raw, order, ctx.path);
+    },
+  };
+}
+
+function flagCodec(): ValueCodec {
+  return {
+    decode(ctx, off, len) {
+      if (len) ctx.tail = ctx.r.copy(off, len);
+      return true;
+    },
+    encode(w, _v, ctx) {
+      if (ctx.tail) w.bytes(ctx.tail);
+    },
+  };
+}
+
+const ONE_NUL = new Uint8Array(1);
+
+function stringCodec(): ValueCodec {
+  return {
+    decode(ctx, off, len) {
+      const b = ctx.r.bytes;
+      const end = off + len;
+      const nul = findNul(b, off, end);
+      if (nul !== end - 1) ctx.tail = b.slice(nul, end); // unterminated, or bytes after the NUL
+      return decodeUtf8(b, off, nul);
+    },
+    encode(w, v, ctx) {
+      if (typeof v !== "string") throw new EncodeError(`${String(v)} is not a string`, ctx.path);
+      w.bytes(encodeUtf8(v)).bytes(ctx.tail ?? ONE_NUL);
+    },
+  };
+}
+
+function binaryCodec(a: AttrModel): ValueCodec {
+  return {
+    decode(ctx, off, len) {
+      const b = ctx.r.copy(off, len);
+      return formatHinted(a.displayHint, b) ?? b;
+    },
+    encode(w, v, ctx) {
+      const b = typeof v === "string" ? parseHinted(a.displayHint, v) : v instanceof Uint8Array ? v : undefined;
+      if (!b) throw new EncodeError(`${String(v)} is not ${a.displayHint ?? "bytes"}`, ctx.path);
+      w.bytes(b);
+    },
+  };
+}
+
+function structAttrCodec(name: string, c: FamilyCompiler): ValueCodec {
+  return {
+    decode(ctx, off, len) {
+      const s = c.struct(name);
+      const o: Obj = {};
+      s.decodeInto(ctx.r, off, Math.min(len, s.size), o, ctx.path);
+      if (len > s.size) ctx.tail = ctx.r.copy(off + s.size, len - s.size);
+      else if (len < s.size) ctx.cut = len;
+      return o;
+    },
+    encode(w, v, ctx) {
+      const s = c.struct(name);
+      const start = w.pos;
+      s.encode(w, (v ?? {}) as Obj, ctx.path);
+      if (ctx.cut !== undefined) w.pos = start + ctx.cut;
+      if (ctx.tail) w.bytes(ctx.tail);
+    },
+  };
+}
+
+function bitfieldCodec(): ValueCodec {
+  return {
+    decode: (ctx, off, len) => readBitfield32(ctx.r, off, len, ctx.path),
+    encode(w, v, ctx) {
+      const b = v as Bitfield32;
+      if (typeof b?.value !== "number" || typeof b?.selector !== "number") throw new EncodeError("bitfield32 needs {value, selector}", ctx.path);
+      writeBitfield32(w, b);
+    },
+  };
+}
+
+function nestCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
+  const setName = a.nested;
+  if (!setName) return binaryCodec(a);
+  return {
+    decode: (ctx, off, len) => c.set(setName).decode(ctx, off, off + len),
+    encode: (w, v, ctx) => c.set(setName).encode(w, (v ?? {}) as Obj, ctx),
+  };
+}
+
+/** An array in a nest: the entries' own types are indexes (1, 2, …, unless the kernel chose others). */
+function indexedArrayCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
+  const sub: AttrModel = { ...a, type: a.subType ?? "binary" };
+  delete sub.multiAttr;
+  const entry = valueCodec(sub, sub.type, c);
+  const entryNest = sub.type === "nest";
+  return {
+    decode(ctx, off, len) {
+      const out: unknown[] & { [ENTRY_TYPES]?: number[]; [NEST_FLAGS]?: number } = [];
+      const types: number[] = [];
+      const cur = new AttrCursor(ctx.r, off, off + len, ctx.path);
+      while (cur.next()) {
+        ctx.path.push(cur.type);
+        const v = entry.decode(ctx, cur.valueOffset, cur.valueLength);
+        ctx.path.pop();
+        ctx.tail = ctx.cut = undefined; // entries carry no wire notes of their own
+        ctx.wide = false;
+        if (entryNest && cur.flags !== NLA_F_NESTED) (v as Obj)[NEST_FLAGS] = cur.flags;
+        out.push(v);
+        types.push(cur.type);
+      }
+      if (cur.trailing) throw new MalformedError(`${cur.trailing} stray bytes in indexed-array`, cur.position, ctx.path);
+      if (types.some((t, i) => t !== i + 1)) out[ENTRY_TYPES] = types;
+      return out;
+    },
+    encode(w, v, ctx) {
+      if (!Array.isArray(v)) throw new EncodeError("indexed-array needs an array", ctx.path);
+      const types = (v as { [ENTRY_TYPES]?: number[] })[ENTRY_TYPES];
+      v.forEach((item, i) => {
+        const flags = entryNest ? ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED) : 0;
+        const at = w.beginAttr((types?.[i] ?? i + 1) | flags);
+        ctx.path.push(i);
+        entry.encode(w, item, { ...ctx, tail: undefined, cut: undefined, wide: undefined });
+        ctx.path.pop();
+        w.endAttr(at);
+      });
+    },
+  };
+}
+
+/** Nests whose attribute types are ids (policy id, attr id, …), `depth` levels deep. */
+function typeValueCodec(a: AttrModel, c: FamilyCompiler, depth: number): ValueCodec {
+  const inner = depth > 1 ? typeValueCodec(a, c, depth - 1) : nestCodec(a, c);
+  return {
+    decode(ctx, off, len) {
+      const out: Record<number, unknown> & { [NEST_FLAGS]?: number } = {};
+      const cur = new AttrCursor(ctx.r, off, off + len, ctx.path);
+      while (cur.next()) {
+        ctx.path.push(cur.type);
+        const v = inner.decode(ctx, cur.valueOffset, cur.valueLength);
+        ctx.path.pop();
+        if (cur.flags !== NLA_F_NESTED && v !== null && typeof v === "object") (v as Obj)[NEST_FLAGS] = cur.flags;
+        out[cur.type] = v;
+      }
+      return out;
+    },
+    encode(w, v, ctx) {
+      for (const [id, item] of Object.entries((v ?? {}) as Record<string, unknown>)) {
+        const at = w.beginAttr(Number(id) | ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED));
+        ctx.path.push(Number(id));
+        inner.encode(w, item, ctx);
+        ctx.path.pop();
+        w.endAttr(at);
+      }
+    },
+  };
+}
+
+/** The selector's value, from the nest being filled or an outer one. */
+function selectorValue(parents: Obj[], selector: string): string | undefined {
+  for (let i = parents.length - 1; i >= 0; i--) {
+    const v = parents[i]![selector];
+    if (v !== undefined) return String(v);
+  }
+  return undefined;
+}
+
+function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
+  const sm = a.subMessage ? c.model.subMessages[a.subMessage] : undefined;
+  const selector = a.selector;
+  if (!sm || !selector) return binaryCodec(a);
+  const formats = new Map(sm.formats.map((f) => [f.value, f]));
+  return {
+    nest: true,
+    decode(ctx, off, len) {
+      const sel = selectorValue(ctx.parents, selector);
+      if (sel === undefined) return DEFER;
+      const f = formats.get(sel);
+      if (!f) return ctx.r.copy(off, len); // a kind the spec does not describe
+      const o: Obj = {};
+      let start = off;
+      if (f.fixedHeader) {
+        const s = c.struct(f.fixedHeader);
+        s.decodeInto(ctx.r, off, Math.min(len, s.size), o, ctx.path);
+        start = off + Math.min(len, s.size);
+      }
+      return f.attributeSet ? c.set(f.attributeSet).decode(ctx, start, off + len, o) : o;
+    },
+    encode(w, v, ctx) {
+      if (v instanceof Uint8Array) return void w.bytes(v);
+      const sel = selectorValue(ctx.parents, selector);
+      const f = sel === undefined ? undefined : formats.get(sel);
+      if (!f) throw new EncodeError(`no ${sm.name} format for ${selector}=${String(sel)}`, ctx.path);
+      const o = (v ?? {}) as Obj;
+      let attrs: Obj = o;
+      if (f.fixedHeader) {
+        const s = c.struct(f.fixedHeader);
+        s.encode(w, o, ctx.path);
+        attrs = Object.fromEntries(Object.entries(o).filter(([k]) => !s.memberNames.has(k)));
+        copySymbols(o, attrs);
+      }
+      if (f.attributeSet) c.set(f.attributeSet).encode(w, attrs, ctx);
+    },
+  };
+}
+
+function copySymbols(from: Obj, to: Obj): void {
+  if (from[UNKNOWN_ATTRS]) to[UNKNOWN_ATTRS] = from[UNKNOWN_ATTRS];
+  if (from[WIRE_NOTES]) to[WIRE_NOTES] = from[WIRE_NOTES];
+}
+
+export type { AttrPath };

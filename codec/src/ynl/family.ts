@@ -1,0 +1,205 @@
+import { GENL_HDRLEN } from "../align.js";
+import { MalformedError, isCodecError, type CodecError } from "../errors.js";
+import { decodeGenlHeader, encodeGenlHeader, type GenlHeader } from "../genl.js";
+import { NLM_F, type NlMsgHeader } from "../header.js";
+import type { NetlinkMessage } from "../message.js";
+import { ByteReader } from "../reader.js";
+import { ByteWriter } from "../writer.js";
+import { FamilyCompiler, type DecodeCtx, type Obj } from "./compile.js";
+import type { FamilyModel, MessageModel, OpModel } from "./model.js";
+import { resolveSpec } from "./resolve.js";
+
+export type MessageKind = "request" | "reply" | "notify" | "event";
+
+/** What a message id means in one direction. */
+export interface MessageInfo {
+  op: string;
+  kind: MessageKind;
+  mode?: "do" | "dump";
+  attributeSet?: string;
+  fixedHeader?: string;
+  /** Attribute names the spec lists for this message. */
+  attrs: string[];
+}
+
+export interface DecodedMessage<A extends Obj = Obj, F extends Obj = Obj> {
+  family: string;
+  /** The operation (or notification) the spec names for this message id. */
+  op?: string;
+  kind?: MessageKind;
+  header: NlMsgHeader;
+  genl?: GenlHeader;
+  fixed?: F;
+  attrs: A;
+  /** Attributes that failed to decode (kept as bytes); absent when all went well. */
+  problems?: CodecError[];
+}
+
+export interface DecodeOptions {
+  /** Kernel to user (replies, notifications), or user to kernel (requests). Default: from the kernel. */
+  fromKernel?: boolean;
+  /** Throw on the first odd attribute instead of keeping it as bytes. */
+  strict?: boolean;
+}
+
+export interface EncodeRequest {
+  op: string;
+  mode?: "do" | "dump";
+  fixed?: Obj;
+  attrs?: Obj;
+  /** nlmsg_flags; defaults to REQUEST|ACK for do and REQUEST|DUMP for dump. */
+  flags?: number;
+  seq?: number;
+  pid?: number;
+  /** nlmsg_type for generic netlink: the family id assigned at run time. */
+  familyId?: number;
+}
+
+/**
+ * A family interpreted from its model: decodes any message of it and
+ * encodes requests. Compiles attribute sets on first use and caches them.
+ */
+export class Family {
+  readonly model: FamilyModel;
+  readonly compiler: FamilyCompiler;
+  private readonly toKernel = new Map<number, MessageInfo>();
+  private readonly fromKernel = new Map<number, MessageInfo[]>();
+  private readonly ops = new Map<string, OpModel>();
+
+  constructor(model: FamilyModel) {
+    this.model = model;
+    this.compiler = new FamilyCompiler(model);
+    for (const op of model.ops) this.ops.set(op.name, op);
+    for (const op of model.ops) this.index(op);
+  }
+
+  /** Interprets a parsed YNL spec document (any protocol level). */
+  static fromSpec(doc: Record<string, unknown>): Family {
+    return new Family(resolveSpec(doc));
+  }
+
+  get isGenetlink(): boolean {
+    return this.model.protocol !== "netlink-raw";
+  }
+
+  private info(op: OpModel, kind: MessageKind, msg: MessageModel, mode?: "do" | "dump"): MessageInfo {
+    const source = kind === "notify" && op.notify ? this.ops.get(op.notify.op) ?? op : op;
+    const fixedHeader = op.fixedHeader ?? source.fixedHeader ?? this.model.fixedHeader;
+    const attributeSet = op.attributeSet ?? source.attributeSet;
+    const i: MessageInfo = { op: op.name, kind, attrs: msg.attrs };
+    if (mode) i.mode = mode;
+    if (attributeSet) i.attributeSet = attributeSet;
+    if (fixedHeader) i.fixedHeader = fixedHeader;
+    return i;
+  }
+
+  private index(op: OpModel): void {
+    const from = (id: number, i: MessageInfo) => {
+      const list = this.fromKernel.get(id) ?? [];
+      list.push(i);
+      this.fromKernel.set(id, list);
+    };
+    for (const mode of ["do", "dump"] as const) {
+      const m = op[mode];
+      if (m?.request && !this.toKernel.has(m.request.value)) this.toKernel.set(m.request.value, this.info(op, "request", m.request, mode));
+      if (m?.reply) from(m.reply.value, this.info(op, "reply", m.reply, mode));
+    }
+    if (op.notify) {
+      const target = this.ops.get(op.notify.op);
+      const reply = target?.do?.reply ?? target?.dump?.reply ?? { value: op.notify.value, attrs: [] };
+      from(op.notify.value, this.info(op, "notify", { ...reply, value: op.notify.value }));
+    }
+    if (op.event) from(op.event.value, this.info(op, "event", op.event));
+  }
+
+  /**
+   * What a message id (nlmsg_type, or the genl cmd) means. Replies and
+   * notifications can share an id; a message with seq 0 is taken as a
+   * notification, any other as a reply.
+   */
+  lookup(id: number, fromKernel: boolean, seq = 1): MessageInfo | undefined {
+    if (!fromKernel) return this.toKernel.get(id);
+    const list = this.fromKernel.get(id);
+    if (!list) return undefined;
+    const wanted = seq === 0 ? (i: MessageInfo) => i.kind !== "reply" : (i: MessageInfo) => i.kind === "reply";
+    return list.find(wanted) ?? list[0];
+  }
+
+  decode(msg: NetlinkMessage, opts: DecodeOptions = {}): DecodedMessage {
+    const r = new ByteReader(msg.payload);
+    let off = 0;
+    const out: DecodedMessage = { family: this.model.name, header: msg.header, attrs: {} };
+    let id = msg.header.type;
+    if (this.isGenetlink) {
+      out.genl = decodeGenlHeader(r, 0);
+      id = out.genl.cmd;
+      off = GENL_HDRLEN;
+    }
+    const info = this.lookup(id, opts.fromKernel ?? true, msg.header.seq);
+    if (!info) return out;
+    out.op = info.op;
+    out.kind = info.kind;
+    const ctx: DecodeCtx = { r, path: [], parents: [], problems: opts.strict ? undefined : [] };
+    if (info.fixedHeader) {
+      const s = this.compiler.struct(info.fixedHeader);
+      r.need(off, s.size, info.fixedHeader, [info.fixedHeader]);
+      out.fixed = {};
+      s.decodeInto(r, off, s.size, out.fixed, []);
+      off += s.size;
+    }
+    if (info.attributeSet) {
+      try {
+        out.attrs = this.compiler.set(info.attributeSet).decode(ctx, off, msg.payload.length);
+      } catch (e) {
+        // Only a broken attribute run itself ends up here; keep what the header said.
+        if (!ctx.problems || !isCodecError(e)) throw e;
+        ctx.problems.push(e);
+      }
+    } else if (off < msg.payload.length) {
+      throw new MalformedError(`${msg.payload.length - off} bytes after the header of ${info.op}`, off, []);
+    }
+    if (ctx.problems?.length) out.problems = ctx.problems;
+    return out;
+  }
+
+  /** Builds a complete request message for `op`. */
+  encodeRequest(req: EncodeRequest, w = new ByteWriter()): Uint8Array {
+    const op = this.ops.get(req.op);
+    if (!op) throw new Error(`${this.model.name} has no operation ${req.op}`);
+    const mode = req.mode ?? (op.do ? "do" : "dump");
+    const msg = op[mode]?.request;
+    if (!msg) throw new Error(`${this.model.name} ${req.op} has no ${mode} request`);
+    const info = this.toKernel.get(msg.value)?.op === op.name ? this.toKernel.get(msg.value)! : this.info(op, "request", msg, mode);
+    const flags = req.flags ?? (mode === "dump" ? NLM_F.REQUEST | NLM_F.DUMP : NLM_F.REQUEST | NLM_F.ACK);
+    let type = msg.value;
+    if (this.isGenetlink) {
+      if (req.familyId === undefined) throw new Error(`${this.model.name} is generic netlink: encodeRequest needs familyId`);
+      type = req.familyId;
+    }
+    const start = w.beginMessage(type, flags, req.seq ?? 0, req.pid ?? 0);
+    if (this.isGenetlink) encodeGenlHeader(w, { cmd: msg.value, version: this.model.version, reserved: 0 });
+    if (info.fixedHeader) this.compiler.struct(info.fixedHeader).encode(w, req.fixed ?? {}, [info.fixedHeader]);
+    if (info.attributeSet && req.attrs) {
+      this.compiler.set(info.attributeSet).encode(w, req.attrs, { path: [], parents: [] });
+    }
+    w.endMessage(start);
+    return w.finish();
+  }
+
+  /** Re-encodes a decoded message (any direction) to its bytes. */
+  encodeDecoded(m: DecodedMessage, w = new ByteWriter()): Uint8Array {
+    const start = w.beginMessage(m.header.type, m.header.flags, m.header.seq, m.header.pid);
+    if (m.genl) encodeGenlHeader(w, m.genl);
+    const info = m.op === undefined ? undefined : this.lookupByName(m);
+    if (info?.fixedHeader) this.compiler.struct(info.fixedHeader).encode(w, m.fixed ?? {}, [info.fixedHeader]);
+    if (info?.attributeSet) this.compiler.set(info.attributeSet).encode(w, m.attrs, { path: [], parents: [] });
+    w.endMessage(start);
+    return w.finish();
+  }
+
+  private lookupByName(m: DecodedMessage): MessageInfo | undefined {
+    const id = m.genl ? m.genl.cmd : m.header.type;
+    const candidates = [this.toKernel.get(id), ...(this.fromKernel.get(id) ?? [])];
+    return candidates.find((i) => i && i.op === m.op && i.kind === m.kind);
+  }
+}

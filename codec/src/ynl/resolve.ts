@@ -1,0 +1,340 @@
+import type {
+  AttrModel, AttrSetModel, AttrType, Checks, DisplayHint, EnumModel, FamilyModel, MemberModel, MessageModel,
+  OpModel, Protocol, ScalarType, StructModel, SubMessageModel,
+} from "./model.js";
+
+/**
+ * Turns a YNL spec document (the YAML, parsed by the caller) into a
+ * FamilyModel: numbers assigned the way the YNL format defines them, subsets
+ * merged with their parent set, structs laid out. Prose (`doc`) is dropped.
+ */
+
+/** A spec the resolver cannot make sense of; `where` says which part. */
+export class SpecError extends Error {
+  override readonly name = "SpecError";
+  constructor(readonly family: string, readonly where: string, detail: string) {
+    super(`${family}: ${where}: ${detail}`);
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+const SCALAR_SIZES: Record<ScalarType, number> = {
+  u8: 1, u16: 2, u32: 4, u64: 8, s8: 1, s16: 2, s32: 4, s64: 8, uint: 0, sint: 0,
+};
+const MEMBER_TYPES = new Set(["u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "string", "binary", "pad"]);
+const ATTR_TYPES = new Set<string>([
+  ...Object.keys(SCALAR_SIZES), "unused", "pad", "flag", "binary", "bitfield32", "string",
+  "nest", "indexed-array", "nest-type-value", "sub-message",
+]);
+
+function list(v: unknown): Obj[] {
+  return Array.isArray(v) ? (v as Obj[]) : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === "number" ? v : undefined;
+}
+
+class Resolver {
+  readonly family: string;
+  readonly consts: Record<string, number | string> = {};
+  readonly enums: Record<string, EnumModel> = {};
+  readonly structs: Record<string, StructModel> = {};
+
+  constructor(private readonly doc: Obj) {
+    const name = str(doc["name"]);
+    if (!name) throw new SpecError("?", "name", "the spec has no name");
+    this.family = name;
+  }
+
+  fail(where: string, detail: string): never {
+    throw new SpecError(this.family, where, detail);
+  }
+
+  /** A length or limit: a number, or the name of a const (optionally "NAME - 1"). */
+  constValue(v: unknown, where: string): number {
+    if (typeof v === "number") return v;
+    if (typeof v !== "string") return this.fail(where, `expected a number, got ${String(v)}`);
+    const m = /^([0-9A-Za-z_-]+)( - 1)?$/.exec(v);
+    const c = m ? this.consts[m[1]!] : undefined;
+    if (typeof c !== "number") return this.fail(where, `unknown constant ${v}`);
+    return m![2] ? c - 1 : c;
+  }
+
+  definitions(): void {
+    const defs = list(this.doc["definitions"]);
+    for (const d of defs) {
+      const name = str(d["name"]) ?? this.fail("definitions", "a definition without a name");
+      if (d["type"] === "const") {
+        const v = d["value"];
+        if (typeof v !== "number" && typeof v !== "string") continue;
+        this.consts[name] = v;
+        // Checks may name a const by its prefixed (C-style) name, e.g. wg-key-len.
+        const prefix = str(d["name-prefix"]);
+        if (prefix) this.consts[prefix + name] = v;
+      } else if (d["type"] === "enum" || d["type"] === "flags") {
+        this.enums[name] = this.enumDef(d, name);
+      }
+    }
+    // Structs last: their members may use consts and enums defined after them.
+    for (const d of defs) if (d["type"] === "struct") this.structs[str(d["name"])!] = this.structDef(d);
+  }
+
+  enumDef(d: Obj, name: string): EnumModel {
+    const flags = d["type"] === "flags";
+    let next = num(d["value-start"]) ?? 0;
+    const entries = list(d["entries"]).map((e) => {
+      const entry = typeof e === "string" ? { name: e } : e;
+      const pos = num(entry["value"]) ?? next;
+      next = pos + 1;
+      const entryName = str(entry["name"]) ?? this.fail(`enum ${name}`, "an entry without a name");
+      // A flags entry's number is its bit position.
+      return { name: entryName, value: flags ? 2 ** pos : pos };
+    });
+    return { name, flags, entries };
+  }
+
+  structDef(d: Obj): StructModel {
+    const name = str(d["name"])!;
+    let offset = 0;
+    const members = list(d["members"]).map((m) => {
+      const mname = str(m["name"]) ?? this.fail(`struct ${name}`, "a member without a name");
+      const type = str(m["type"]) ?? "";
+      if (!MEMBER_TYPES.has(type)) this.fail(`struct ${name}.${mname}`, `unknown member type ${type}`);
+      let len = SCALAR_SIZES[type as ScalarType] ?? 0;
+      if (type === "string" || type === "binary" || type === "pad") {
+        const sub = str(m["struct"]);
+        len = m["len"] !== undefined ? this.constValue(m["len"], `struct ${name}.${mname}.len`)
+          : sub ? this.structOf(sub, `struct ${name}.${mname}`).size
+          : this.fail(`struct ${name}.${mname}`, `${type} member needs len`);
+      }
+      const member: MemberModel = { name: mname, type: type as MemberModel["type"], offset, len };
+      this.copyCommon(m, member);
+      if (str(m["struct"])) member.struct = str(m["struct"])!;
+      offset += len;
+      return member;
+    });
+    return { name, size: offset, members };
+  }
+
+  structOf(name: string, where: string): StructModel {
+    if (this.structs[name]) return this.structs[name]!;
+    const d = list(this.doc["definitions"]).find((x) => x["name"] === name && x["type"] === "struct");
+    if (!d) return this.fail(where, `unknown struct ${name}`);
+    return (this.structs[name] = this.structDef(d));
+  }
+
+  /** byte-order, enum, enum-as-flags and display-hint are shared by members and attributes. */
+  copyCommon(src: Obj, dst: MemberModel | AttrModel): void {
+    const order = str(src["byte-order"]);
+    if (order === "big-endian" || order === "little-endian") dst.byteOrder = order;
+    const e = str(src["enum"]);
+    if (e) {
+      if (!this.enums[e]) this.fail(`${dst.name}`, `unknown enum ${e}`);
+      dst.enum = e;
+    }
+    if (src["enum-as-flags"] === true) dst.enumAsFlags = true;
+    const hint = str(src["display-hint"]);
+    if (hint) dst.displayHint = hint as DisplayHint;
+  }
+
+  attrSets(): Record<string, AttrSetModel> {
+    const raw = list(this.doc["attribute-sets"]);
+    const out: Record<string, AttrSetModel> = {};
+    // Full sets first, so subsets can look their attributes up.
+    for (const s of raw) if (!s["subset-of"]) out[str(s["name"])!] = this.fullSet(s);
+    for (const s of raw) if (s["subset-of"]) out[str(s["name"])!] = this.subset(s, out);
+    return out;
+  }
+
+  fullSet(s: Obj): AttrSetModel {
+    const name = str(s["name"])!;
+    let next = 1;
+    const attrs = list(s["attributes"]).map((a) => {
+      const value = num(a["value"]) ?? next;
+      next = value + 1;
+      return this.attr(a, value, name);
+    });
+    return { name, attrs };
+  }
+
+  subset(s: Obj, sets: Record<string, AttrSetModel>): AttrSetModel {
+    const name = str(s["name"])!;
+    const parentName = str(s["subset-of"])!;
+    const parent = sets[parentName] ?? this.fail(`attribute-set ${name}`, `unknown parent ${parentName}`);
+    const rawParent = list(this.doc["attribute-sets"]).find((x) => x["name"] === parentName)!;
+    // Some specs list an attribute twice in a subset; the later entry refines the earlier.
+    const merged = new Map<string, Obj>();
+    for (const a of list(s["attributes"])) merged.set(String(a["name"]), { ...merged.get(String(a["name"])), ...a });
+    const attrs = [...merged.values()].map((a) => {
+      const base = parent.attrs.find((p) => p.name === a["name"]);
+      if (!base) return this.fail(`attribute-set ${name}`, `${String(a["name"])} is not in ${parentName}`);
+      const rawBase = list(rawParent["attributes"]).find((x) => x["name"] === a["name"])!;
+      return this.attr({ ...rawBase, ...a }, base.value, name);
+    });
+    return { name, attrs };
+  }
+
+  attr(a: Obj, value: number, set: string): AttrModel {
+    const name = str(a["name"]) ?? this.fail(`attribute-set ${set}`, "an attribute without a name");
+    const type = str(a["type"]) ?? "";
+    const where = `${set}.${name}`;
+    if (!ATTR_TYPES.has(type)) this.fail(where, `unknown attribute type ${type}`);
+    const m: AttrModel = { name, value, type: type as AttrType };
+    this.copyCommon(a, m);
+    if (a["multi-attr"] === true) m.multiAttr = true;
+    if (str(a["nested-attributes"])) m.nested = str(a["nested-attributes"])!;
+    if (str(a["sub-type"])) m.subType = str(a["sub-type"]) as AttrType;
+    if (str(a["struct"])) {
+      m.struct = str(a["struct"])!;
+      this.structOf(m.struct, where);
+    }
+    if (str(a["sub-message"])) m.subMessage = str(a["sub-message"])!;
+    if (str(a["selector"])) m.selector = str(a["selector"])!;
+    if (Array.isArray(a["type-value"])) m.typeValue = (a["type-value"] as unknown[]).map(String);
+    if (a["checks"] && typeof a["checks"] === "object") m.checks = this.checks(a["checks"] as Obj, where);
+    return m;
+  }
+
+  checks(c: Obj, where: string): Checks {
+    const out: Checks = {};
+    for (const [k, field] of [["min-len", "minLen"], ["max-len", "maxLen"], ["exact-len", "exactLen"]] as const) {
+      if (c[k] !== undefined) out[field] = this.constValue(c[k], `${where}.checks.${k}`);
+    }
+    for (const k of ["min", "max"] as const) {
+      const v = c[k];
+      if (typeof v === "number" || typeof v === "string") out[k] = v;
+    }
+    if (str(c["flags-mask"])) out.flagsMask = str(c["flags-mask"])!;
+    if (c["unterminated-ok"] === true) out.unterminatedOk = true;
+    return out;
+  }
+
+  subMessages(): Record<string, SubMessageModel> {
+    const out: Record<string, SubMessageModel> = {};
+    for (const s of list(this.doc["sub-messages"])) {
+      const name = str(s["name"])!;
+      out[name] = {
+        name,
+        formats: list(s["formats"]).map((f) => {
+          const fmt: SubMessageModel["formats"][number] = { value: String(f["value"]) };
+          if (str(f["fixed-header"])) fmt.fixedHeader = str(f["fixed-header"])!;
+          if (str(f["attribute-set"])) fmt.attributeSet = str(f["attribute-set"])!;
+          return fmt;
+        }),
+      };
+    }
+    return out;
+  }
+}
+
+function message(raw: unknown, value: number): MessageModel {
+  const attrs = raw && typeof raw === "object" ? (raw as Obj)["attributes"] : undefined;
+  return { value, attrs: Array.isArray(attrs) ? attrs.map(String) : [] };
+}
+
+function opBase(o: Obj): OpModel {
+  const op: OpModel = { name: String(o["name"]) };
+  if (str(o["attribute-set"])) op.attributeSet = str(o["attribute-set"])!;
+  if (str(o["fixed-header"])) op.fixedHeader = str(o["fixed-header"])!;
+  if (str(o["mcgrp"])) op.mcgrp = str(o["mcgrp"])!;
+  return op;
+}
+
+/** Unified model: one counter from 1; requests, replies and notifications share the op's value. */
+function unifiedOps(raw: Obj[]): OpModel[] {
+  let next = 1;
+  return raw.map((o) => {
+    const value = num(o["value"]) ?? next;
+    next = value + 1;
+    const op = opBase(o);
+    op.value = value;
+    for (const mode of ["do", "dump"] as const) {
+      const m = o[mode] as Obj | undefined;
+      if (!m) continue;
+      op[mode] = {};
+      if (m["request"]) op[mode]!.request = message(m["request"], value);
+      if (m["reply"]) op[mode]!.reply = message(m["reply"], value);
+    }
+    if (str(o["notify"])) op.notify = { op: str(o["notify"])!, value };
+    if (o["event"]) op.event = message(o["event"], value);
+    return op;
+  });
+}
+
+/**
+ * Directional model: messages to the kernel and from it are numbered by two
+ * counters. A do/dump op takes the next request id and, when it has a
+ * reply, the next reply id; a notification or event takes the next reply id.
+ * An explicit `value` moves the counter it belongs to.
+ */
+function directionalOps(raw: Obj[]): OpModel[] {
+  let req = 1;
+  let rsp = 1;
+  return raw.map((o) => {
+    const op = opBase(o);
+    if (o["notify"] || o["event"]) {
+      rsp = num(o["value"]) ?? rsp;
+      if (str(o["notify"])) op.notify = { op: str(o["notify"])!, value: rsp };
+      if (o["event"]) op.event = message(o["event"], rsp);
+      rsp += 1;
+      return op;
+    }
+    const primary = (o["do"] ?? o["dump"]) as Obj;
+    const reqObj = primary["request"] as Obj | undefined;
+    const rspObj = primary["reply"] as Obj | undefined;
+    req = num(reqObj?.["value"]) ?? req;
+    rsp = num(rspObj?.["value"]) ?? rsp;
+    for (const mode of ["do", "dump"] as const) {
+      const m = o[mode] as Obj | undefined;
+      if (!m) continue;
+      const r = m["request"] as Obj | undefined;
+      const p = m["reply"] as Obj | undefined;
+      op[mode] = {};
+      // Every do/dump sends a request, even one that lists no attributes.
+      op[mode]!.request = message(r, num(r?.["value"]) ?? req);
+      if (p) op[mode]!.reply = message(p, num(p["value"]) ?? rsp);
+    }
+    req += 1;
+    if (rspObj) rsp += 1;
+    return op;
+  });
+}
+
+const NETLINK_GENERIC = 16;
+
+/** Resolves a parsed YNL spec document into a FamilyModel. */
+export function resolveSpec(doc: Record<string, unknown>): FamilyModel {
+  const r = new Resolver(doc);
+  r.definitions();
+  const protocol = (str(doc["protocol"]) ?? "genetlink") as Protocol;
+  const ops = (doc["operations"] ?? {}) as Obj;
+  const enumModel = ops["enum-model"] === "directional" ? "directional" : "unified";
+  const model: FamilyModel = {
+    name: r.family,
+    protocol,
+    protonum: protocol === "netlink-raw" ? num(doc["protonum"]) ?? r.fail("protonum", "netlink-raw needs protonum") : NETLINK_GENERIC,
+    version: num(doc["version"]) ?? 1,
+    enumModel,
+    consts: r.consts,
+    enums: r.enums,
+    structs: {},
+    attrSets: r.attrSets(),
+    subMessages: r.subMessages(),
+    ops: enumModel === "directional" ? directionalOps(list(ops["list"])) : unifiedOps(list(ops["list"])),
+    mcastGroups: list((doc["mcast-groups"] as Obj | undefined)?.["list"]).map((g) => {
+      const v = num(g["value"]);
+      return v === undefined ? { name: String(g["name"]) } : { name: String(g["name"]), value: v };
+    }),
+  };
+  if (str(ops["fixed-header"])) model.fixedHeader = str(ops["fixed-header"])!;
+  for (const s of [model.fixedHeader, ...model.ops.map((o) => o.fixedHeader)]) if (s) r.structOf(s, "fixed-header");
+  for (const sm of Object.values(model.subMessages)) {
+    for (const f of sm.formats) if (f.fixedHeader) r.structOf(f.fixedHeader, `sub-message ${sm.name}`);
+  }
+  model.structs = r.structs;
+  return model;
+}

@@ -1,0 +1,125 @@
+import { MalformedError, EncodeError, type AttrPath } from "../errors.js";
+import type { ByteReader } from "../reader.js";
+import { checkIntRange, readInt, writeInt, type IntKind } from "../scalar.js";
+import { decodeUtf8, encodeUtf8, findNul } from "../text.js";
+import type { ByteWriter } from "../writer.js";
+import type { MemberModel, StructModel } from "./model.js";
+import { formatHinted, parseHinted, type Naming } from "./values.js";
+
+/**
+ * A compiled struct (fixed headers, binary attributes that hold a C struct).
+ * Members are read at fixed offsets; pad members are skipped on decode and
+ * written as zeros.
+ */
+export interface StructCodec {
+  readonly name: string;
+  readonly size: number;
+  /** Decodes the members that fit in `len` bytes into `into`. */
+  decodeInto(r: ByteReader, off: number, len: number, into: Record<string, unknown>, path: AttrPath): void;
+  encode(w: ByteWriter, value: Record<string, unknown>, path: AttrPath): void;
+  /** Member names, to split a merged sub-message object. */
+  readonly memberNames: ReadonlySet<string>;
+}
+
+export interface ValueNames {
+  /** The naming of an integer that refers to an enum, or undefined for a plain integer. */
+  naming(enumName: string | undefined, asFlags: boolean | undefined): Naming | undefined;
+  struct(name: string): StructCodec;
+}
+
+interface MemberCodec {
+  name: string;
+  offset: number;
+  len: number;
+  read(r: ByteReader, off: number, path: AttrPath): unknown;
+  write(w: ByteWriter, v: unknown, path: AttrPath): void;
+}
+
+function intMember(m: MemberModel, names: ValueNames): Pick<MemberCodec, "read" | "write"> {
+  const kind = m.type as IntKind;
+  const order = m.byteOrder ?? "host";
+  const named = names.naming(m.enum, m.enumAsFlags);
+  return {
+    read(r, off, path) {
+      const v = readInt(r, kind, off, m.len, order, path);
+      return named ? named.decode(v) : v;
+    },
+    write(w, v, path) {
+      const raw = named ? named.encode(v) : v;
+      if (typeof raw !== "number" && typeof raw !== "bigint") throw new EncodeError(`${String(v)} is not a ${kind} value`, path);
+      checkIntRange(kind, raw, path);
+      writeInt(w, kind, kind === "u64" || kind === "s64" ? BigInt(raw) : Number(raw), order, path);
+    },
+  };
+}
+
+function bytesMember(m: MemberModel, names: ValueNames): Pick<MemberCodec, "read" | "write"> {
+  if (m.struct) {
+    const sub = () => names.struct(m.struct!);
+    return {
+      read(r, off, path) {
+        const o: Record<string, unknown> = {};
+        sub().decodeInto(r, off, m.len, o, path);
+        return o;
+      },
+      write: (w, v, path) => sub().encode(w, (v ?? {}) as Record<string, unknown>, path),
+    };
+  }
+  if (m.type === "string") {
+    return {
+      read: (r, off) => decodeUtf8(r.bytes, off, findNul(r.bytes, off, off + m.len)),
+      write(w, v, path) {
+        const b = encodeUtf8(String(v ?? ""));
+        if (b.length > m.len) throw new EncodeError(`string longer than ${m.len} bytes`, path);
+        w.bytes(b).zeros(m.len - b.length);
+      },
+    };
+  }
+  return {
+    read(r, off) {
+      const b = r.copy(off, m.len);
+      return formatHinted(m.displayHint, b) ?? b;
+    },
+    write(w, v, path) {
+      const b = typeof v === "string" ? parseHinted(m.displayHint, v) : v instanceof Uint8Array ? v : v === undefined ? new Uint8Array(m.len) : undefined;
+      if (!b || b.length !== m.len) throw new EncodeError(`needs ${m.len} bytes`, path);
+      w.bytes(b);
+    },
+  };
+}
+
+export function compileStruct(s: StructModel, names: ValueNames): StructCodec {
+  const members: MemberCodec[] = s.members
+    .filter((m) => m.type !== "pad")
+    .map((m) => ({
+      name: m.name,
+      offset: m.offset,
+      len: m.len,
+      ...(m.type === "string" || m.type === "binary" ? bytesMember(m, names) : intMember(m, names)),
+    }));
+  // Encoding walks every byte in order: members, and zeros for pads and gaps.
+  const layout = s.members.map((m) => members.find((c) => c.name === m.name && m.type !== "pad") ?? m);
+  return {
+    name: s.name,
+    size: s.size,
+    memberNames: new Set(members.map((m) => m.name)),
+    decodeInto(r, off, len, into, path) {
+      if (len < 0) throw new MalformedError(`struct ${s.name} has negative length`, off, path);
+      for (const m of members) {
+        if (m.offset + m.len > len) break; // a shorter struct from an older kernel
+        into[m.name] = m.read(r, off + m.offset, path.length ? [...path, m.name] : [s.name, m.name]);
+      }
+    },
+    encode(w, value, path) {
+      const start = w.pos;
+      let next = 0;
+      for (const m of layout) {
+        if (m.offset > next) w.zeros(m.offset - next);
+        if ("write" in m) m.write(w, value[m.name], [...path, m.name]);
+        else w.zeros(m.len);
+        next = m.offset + m.len;
+      }
+      w.zeros(s.size - (w.pos - start));
+    },
+  };
+}

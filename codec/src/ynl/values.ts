@@ -1,0 +1,94 @@
+import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from "../addr.js";
+import type { DisplayHint, EnumModel } from "./model.js";
+
+/**
+ * How scalar and binary values look in decoded objects: enum values by
+ * name, flag sets as name lists, addresses as text. Anything a name cannot
+ * express (an unknown enum value, an unknown bit, an address of the wrong
+ * length) stays a number or bytes, so nothing is lost.
+ */
+
+/** How an integer with an enum looks in decoded objects, and back. */
+export interface Naming {
+  decode(v: number | bigint): unknown;
+  /** The integer for a name, a list of flag names, or a number; undefined when it has none. */
+  encode(v: unknown): number | bigint | undefined;
+}
+
+/** Enum values by name; a value without a name stays a number. */
+function enumNaming(e: EnumModel): Naming {
+  const byValue = new Map<number, string>(e.entries.map((x) => [x.value, x.name]));
+  const byName = new Map<string, number>(e.entries.map((x) => [x.name, x.value]));
+  return {
+    decode: (v) => byValue.get(Number(v)) ?? v,
+    encode: (v) => (typeof v === "string" ? byName.get(v) : typeof v === "number" || typeof v === "bigint" ? v : undefined),
+  };
+}
+
+/** Flag sets as name lists; bits without a name appear as one "0x…" entry. */
+function flagsNaming(e: EnumModel): Naming {
+  const bits = e.entries.filter((x) => x.value !== 0).map((x) => [BigInt(x.value), x.name] as const);
+  const byName = new Map<string, bigint>(bits.map(([b, n]) => [n, b]));
+  return {
+    decode(v) {
+      let left = BigInt(v);
+      const out: string[] = [];
+      for (const [bit, name] of bits) {
+        if ((left & bit) === bit) {
+          out.push(name);
+          left &= ~bit;
+        }
+      }
+      if (left) out.push(`0x${left.toString(16)}`);
+      return out;
+    },
+    encode(v) {
+      if (typeof v === "number" || typeof v === "bigint") return v;
+      if (!Array.isArray(v)) return undefined;
+      let mask = 0n;
+      for (const n of v) {
+        const bit = typeof n !== "string" ? undefined : byName.get(n) ?? (/^0x[0-9a-f]+$/i.test(n) ? BigInt(n) : undefined);
+        if (bit === undefined) return undefined;
+        mask |= bit;
+      }
+      return mask;
+    },
+  };
+}
+
+/** Flags definitions, and enums used with enum-as-flags, read as flag sets. */
+export function naming(e: EnumModel, asFlags: boolean | undefined): Naming {
+  if (!e.flags && !asFlags) return enumNaming(e);
+  // enum-as-flags: an enum's values are bit positions.
+  return flagsNaming(e.flags ? e : { ...e, entries: e.entries.map((x) => ({ name: x.name, value: 2 ** x.value })) });
+}
+
+const UUID_LEN = 16;
+
+/** Text for a binary value with a display hint, or undefined when the length does not fit. */
+export function formatHinted(hint: DisplayHint | undefined, b: Uint8Array): string | undefined {
+  switch (hint) {
+    case "ipv4": return b.length === 4 ? formatIPv4(b) : undefined;
+    case "ipv6": return b.length === 16 ? formatIPv6(b) : undefined;
+    case "ipv4-or-v6": return b.length === 4 ? formatIPv4(b) : b.length === 16 ? formatIPv6(b) : undefined;
+    case "mac": case "fddi": return b.length > 0 ? formatMac(b) : undefined;
+    case "uuid": return b.length === UUID_LEN ? formatUuid(b) : undefined;
+    default: return undefined;
+  }
+}
+
+export function parseHinted(hint: DisplayHint | undefined, s: string): Uint8Array | undefined {
+  switch (hint) {
+    case "ipv4": return parseIPv4(s);
+    case "ipv6": return parseIPv6(s);
+    case "ipv4-or-v6": return s.includes(":") ? parseIPv6(s) : parseIPv4(s);
+    case "mac": case "fddi": return parseMac(s);
+    case "uuid": return parseMac(s.replace(/-/g, "").replace(/(..)(?!$)/g, "$1:"));
+    default: return undefined;
+  }
+}
+
+function formatUuid(b: Uint8Array): string {
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
