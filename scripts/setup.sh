@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# iproute2: ip(8) for test namespaces and cross-checks; libmnl-dev: the C
-# reference in the benchmarks; gcc/make: native tools and the addon.
-PACKAGES=(iproute2 libmnl-dev pkg-config gcc make)
+# iproute2, nftables, conntrack, ethtool: state and cross-checks in test
+# namespaces; libmnl-dev: the C reference in the benchmarks; gcc/make: the
+# native tools.
+PACKAGES=(iproute2 libmnl-dev pkg-config gcc make nftables conntrack ethtool)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

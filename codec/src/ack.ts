@@ -107,7 +107,7 @@ function withName<T extends { errno: number }>(o: T): T & { errnoName?: string }
 export function decodeError(payload: Uint8Array, flags: number): ErrorMessage {
   const r = new ByteReader(payload);
   r.need(0, 4 + NLMSG_HDRLEN, "nlmsgerr", ["error"]);
-  const errno = -r.s32(0);
+  const errno = 0 - r.s32(0); // not -r.s32(0): an ACK's errno must be 0, not -0
   const request = decodeHeader(r, 4);
   let tlvStart = 4 + NLMSG_HDRLEN;
   let requestPayload: Uint8Array | undefined;
@@ -129,7 +129,7 @@ export function decodeDone(payload: Uint8Array, flags: number): DoneMessage {
   // Some families end a dump with an empty DONE; that is a clean end.
   if (payload.length < 4) return { errno: 0 };
   const r = new ByteReader(payload);
-  const d: DoneMessage = withName({ errno: -r.s32(0) });
+  const d: DoneMessage = withName({ errno: 0 - r.s32(0) });
   if (flags & NLM_F.ACK_TLVS) d.extAck = decodeExtAck(r, 4, payload.length);
   return d;
 }
@@ -180,7 +180,7 @@ export function decodePolicy(r: ByteReader, start: number, end: number, path: (s
       const v = readInt(r, kind, c.valueOffset, c.valueLength, "host", [...path, field]);
       (p as Record<string, number | bigint>)[field] = v;
     } else if (c.type !== NL_POLICY_TYPE_ATTR_PAD) {
-      (p.unknown ??= []).push(...decodeAttrTree(r, c.offset, c.offset + 4 + c.valueLength).attrs);
+      (p.unknown ??= []).push(...decodeAttrTree(r, c.offset, c.position).attrs);
     }
   }
   const name = p.type !== undefined ? NL_ATTR_TYPE_NAMES[p.type] : undefined;

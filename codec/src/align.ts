@@ -5,12 +5,12 @@ export const NLA_HDRLEN = 4;
 export const GENL_HDRLEN = 4;
 
 export function align4(n: number): number {
-  return (n + 3) & ~3;
+  return n + padLength(n);
 }
 
 /** Bytes of padding that follow `n` bytes of payload. */
 export function padLength(n: number): number {
-  return (4 - (n & 3)) & 3;
+  return (4 - (n % 4)) % 4;
 }
 
 /** True on little-endian hosts. Netlink headers use the host's byte order. */

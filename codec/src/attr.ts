@@ -6,6 +6,8 @@ import type { ByteWriter } from "./writer.js";
 
 export { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK };
 
+const NO_PATH: AttrPath = Object.freeze([]);
+
 /**
  * A cursor over a run of attributes in [start, end): it allocates nothing per
  * attribute, which keeps large dumps cheap. After `next()` returns true the
@@ -31,7 +33,7 @@ export class AttrCursor {
     private readonly reader: ByteReader,
     start: number,
     end: number,
-    private readonly path: AttrPath = [],
+    private readonly path: AttrPath = NO_PATH,
   ) {
     reader.need(start, end - start, "attributes", path);
     this.pos = start;
@@ -106,6 +108,12 @@ export type NestHint = (path: readonly number[], type: number, flags: number) =>
 
 const byFlag: NestHint = (_p, _t, flags) => (flags & NLA_F_NESTED) !== 0;
 
+/** Deeper nests are malformed: far beyond any family, far below the JS stack limit. */
+const MAX_NEST_DEPTH = 256;
+function checkDepth(path: readonly number[], offset: number): void {
+  if (path.length >= MAX_NEST_DEPTH) throw new MalformedError(`attributes nested deeper than ${MAX_NEST_DEPTH}`, offset, path);
+}
+
 /** Decodes [start, end) into a tree; nests are followed where `isNest` says. */
 export function decodeAttrTree(
   r: ByteReader,
@@ -120,6 +128,7 @@ export function decodeAttrTree(
     const node: AttrNode = { type: c.type, flags: c.flags };
     const valueEnd = c.valueOffset + c.valueLength;
     if (isNest(path, c.type, c.flags)) {
+      checkDepth(path, c.offset);
       path.push(c.type);
       const inner = decodeAttrTree(r, c.valueOffset, valueEnd, isNest, path);
       path.pop();
@@ -175,6 +184,7 @@ export function attrPathAt(
     if (c.offset === target) return [...path, c.type];
     const valueEnd = c.valueOffset + c.valueLength;
     if (target >= c.valueOffset && target < valueEnd && isNest(path, c.type, c.flags)) {
+      checkDepth(path, c.offset);
       return attrPathAt(r, c.valueOffset, valueEnd, target, isNest, [...path, c.type]);
     }
   }

@@ -17,7 +17,8 @@ export abstract class CodecError extends Error {
     super(`${detail} at byte ${offset}${path.length ? ` (${formatPath(path)})` : ""}`);
     this.detail = detail;
     this.offset = offset;
-    this.path = path;
+    // Decoders pass their live path stack; the error keeps a snapshot.
+    this.path = Object.freeze([...path]);
   }
 }
 
@@ -41,6 +42,17 @@ export class TruncatedError extends CodecError {
     this.needed = needed;
     this.available = Math.max(0, available);
   }
+}
+
+/** The same error, reported at a longer attribute path (errors gain names as they unwind). */
+export function atPath(e: CodecError, path: AttrPath): CodecError {
+  if (e instanceof TruncatedError) {
+    const t = new TruncatedError("", e.offset, path, e.needed, e.available);
+    t.message = e.message.replace(/ \(.*\)$/, "") + (path.length ? ` (${formatPath(path)})` : "");
+    (t as { detail: string }).detail = e.detail;
+    return t;
+  }
+  return new MalformedError(e.detail, e.offset, path);
 }
 
 export function isCodecError(e: unknown): e is CodecError {

@@ -24,6 +24,7 @@ export class MessageCursor {
     start = 0,
     private readonly end: number = reader.length,
   ) {
+    reader.need(start, end - start, "messages");
     this.pos = start;
   }
 
@@ -63,6 +64,13 @@ export class MessageCursor {
   }
 }
 
+/** True when [from, to) is exactly the zero padding that follows `len` bytes. */
+function isCanonicalPad(bytes: Uint8Array, from: number, to: number, len: number): boolean {
+  if (to - from !== padLength(len)) return false;
+  for (let i = from; i < to; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 export interface NetlinkMessage {
   header: NlMsgHeader;
   /** nlmsg_len - 16 bytes after the header (a view of the datagram). */
@@ -91,8 +99,7 @@ export function splitDatagram(bytes: Uint8Array, reader = new ByteReader(bytes))
       header: { length: c.length, type: c.type, flags: c.flags, seq: c.seq, pid: c.pid },
       payload: bytes.subarray(c.payloadOffset, end),
     };
-    const pad = bytes.subarray(end, c.position);
-    if (pad.length !== padLength(c.length) || pad.some((b) => b !== 0)) msg.pad = pad.slice();
+    if (!isCanonicalPad(bytes, end, c.position, c.length)) msg.pad = bytes.slice(end, c.position);
     messages.push(msg);
   }
   const d: Datagram = { messages };

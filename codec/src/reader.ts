@@ -1,6 +1,8 @@
 import { HOST_LITTLE_ENDIAN } from "./align.js";
 import { TruncatedError, type AttrPath } from "./errors.js";
 
+const NO_PATH: AttrPath = Object.freeze([]);
+
 /**
  * A bounds-checked reader over any Uint8Array view (its byteOffset respected).
  * Offsets are relative to the view. Every read checks its bounds first, so a
@@ -22,8 +24,9 @@ export class ByteReader {
   }
 
   /** Throws a TruncatedError unless `n` bytes are readable at `offset`. */
-  need(offset: number, n: number, what: string, path: AttrPath = []): void {
-    if (offset < 0 || n < 0 || offset + n > this.length) {
+  need(offset: number, n: number, what: string, path: AttrPath = NO_PATH): void {
+    // `>>> 0` rejects negative, fractional and NaN offsets and lengths in one test each.
+    if (offset >>> 0 !== offset || n >>> 0 !== n || offset + n > this.length) {
       throw new TruncatedError(what, offset, path, n, this.length - offset);
     }
   }

@@ -129,3 +129,15 @@ function writeSwapped(w: ByteWriter, kind: IntKind, value: number | bigint): voi
     b >>= 8n;
   }
 }
+
+/** DataView getters per fixed-width kind, for hot decode paths that have checked lengths already. */
+export const INT_GETTERS: Readonly<Record<Exclude<IntKind, "uint" | "sint">, (v: DataView, off: number, le: boolean) => number | bigint>> = {
+  u8: (v, o) => v.getUint8(o),
+  s8: (v, o) => v.getInt8(o),
+  u16: (v, o, le) => v.getUint16(o, le),
+  s16: (v, o, le) => v.getInt16(o, le),
+  u32: (v, o, le) => v.getUint32(o, le),
+  s32: (v, o, le) => v.getInt32(o, le),
+  u64: (v, o, le) => v.getBigUint64(o, le),
+  s64: (v, o, le) => v.getBigInt64(o, le),
+};

@@ -2,11 +2,12 @@
 // Deno, browsers); declared here so the codec needs neither DOM nor Node types.
 declare const TextEncoder: { new (): { encode(s: string): Uint8Array } };
 declare const TextDecoder: {
-  new (label?: string, options?: { fatal?: boolean }): { decode(b: Uint8Array): string };
+  new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): { decode(b: Uint8Array): string };
 };
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8");
+// ignoreBOM: a leading U+FEFF is part of the value, not a byte-order mark to drop.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Decodes UTF-8; short ASCII runs (interface names, kinds) skip the TextDecoder call. */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {

@@ -1,5 +1,6 @@
-import { HOST_LITTLE_ENDIAN, NLA_HDRLEN, padLength } from "./align.js";
+import { HOST_LITTLE_ENDIAN, padLength } from "./align.js";
 import { NLA_F_NESTED } from "./attr-consts.js";
+import { MalformedError } from "./errors.js";
 
 /**
  * A growable writer. Nests and messages are opened with a token (the offset
@@ -94,6 +95,8 @@ export class ByteWriter {
   }
 
   patchU16(at: number, v: number): void {
+    // nla_len is 16 bits: a longer attribute must not get a wrapped length.
+    if (v > 0xffff) throw new MalformedError(`attribute length ${v} exceeds 65535`, at, []);
     this.view.setUint16(at, v, this.littleEndian);
   }
   patchU32(at: number, v: number): void {
@@ -102,8 +105,9 @@ export class ByteWriter {
 
   /** Writes an attribute header and value, then pads to alignment. */
   attr(type: number, value: Uint8Array): this {
-    this.u16(NLA_HDRLEN + value.length).u16(type).bytes(value);
-    return this.align();
+    const at = this.beginAttr(type);
+    this.bytes(value);
+    return this.endAttr(at);
   }
 
   /** Starts an attribute whose value the caller writes next; close with `endAttr`. */

@@ -1,13 +1,14 @@
 import { NLA_F_NESTED, AttrCursor } from "../attr.js";
 import { readBitfield32, writeBitfield32, type Bitfield32 } from "../bitfield.js";
-import { EncodeError, MalformedError, isCodecError, type AttrPath, type CodecError } from "../errors.js";
+import { EncodeError, MalformedError, atPath, isCodecError, type AttrPath, type CodecError } from "../errors.js";
 import type { ByteReader } from "../reader.js";
-import { checkIntRange, intWireSize, readInt, writeInt, type IntKind } from "../scalar.js";
+import { INT_GETTERS, checkIntRange, intSize, intWireSize, readInt, writeInt, type IntKind } from "../scalar.js";
 import { decodeUtf8, encodeUtf8, findNul } from "../text.js";
 import type { ByteWriter } from "../writer.js";
 import type { AttrModel, AttrSetModel, FamilyModel } from "./model.js";
+import { jitSet, type SetDecoder, type SetHelpers, type StructHelpers } from "./jit.js";
 import { compileStruct, type StructCodec, type ValueNames } from "./struct.js";
-import { formatHinted, naming, parseHinted, type Naming } from "./values.js";
+import { formatHinted, hintReader, naming, parseHinted, type Naming } from "./values.js";
 
 /**
  * The interpreter: attribute sets compiled once into tables of small decode
@@ -62,8 +63,10 @@ export interface DecodeCtx {
   path: (string | number)[];
   /** The objects being filled, outermost first: sub-message selectors are looked up here. */
   parents: Obj[];
-  /** Where odd attributes are reported; undefined means strict (throw). */
-  problems: CodecError[] | undefined;
+  /** Throw on the first odd attribute instead of keeping it as bytes. */
+  strict: boolean;
+  /** The odd attributes kept as bytes, when not strict. */
+  problems?: CodecError[] | undefined;
   /** Set by a value decoder to leave a wire note for the attribute it decoded. */
   tail?: Uint8Array | undefined;
   cut?: number | undefined;
@@ -80,9 +83,9 @@ export interface EncodeCtx {
 }
 
 /** What decode returns for a sub-message whose selector has not been seen yet. */
-const DEFER = Symbol("defer");
+export const DEFER = Symbol("defer");
 
-interface AttrCodec {
+export interface AttrCodec {
   name: string;
   type: number;
   multi: boolean;
@@ -134,6 +137,20 @@ export class FamilyCompiler implements ValueNames {
     return s;
   }
 
+  private helpers?: StructHelpers;
+
+  /** What compiled struct decoders call back into. */
+  jitHelpers(): StructHelpers {
+    return (this.helpers ??= {
+      naming: (e, f) => this.naming(e, f),
+      nested: (name) => {
+        const s = this.struct(name);
+        return (r, off) => s.read(r, off);
+      },
+      hint: hintReader,
+    });
+  }
+
   set(name: string): SetCodec {
     let s = this.sets.get(name);
     if (!s) {
@@ -155,12 +172,34 @@ function compileSet(m: AttrSetModel, c: FamilyCompiler): SetCodec {
   }
   const models = new Map(m.attrs.map((a) => [a.name, a]));
   const modelsByType = new Map(m.attrs.map((a) => [a.value, a]));
+  // Compiled on first use, so that sets that are never decoded cost nothing.
+  let fast: SetDecoder | null | undefined;
+  const closures = (ctx: DecodeCtx, start: number, end: number, into: Obj) => decodeSet(byType, ctx, start, end, into);
   return {
     name: m.name,
     attr: (n) => models.get(n),
     attrByType: (t) => modelsByType.get(t),
-    decode: (ctx, start, end, into = {}) => decodeSet(byType, ctx, start, end, into),
+    decode(ctx, start, end, into = {}) {
+      if (fast === undefined) fast = jitSet(m, setHelpers(c, byType)) ?? null;
+      return fast ? (fast(ctx, start, end, into) as Obj) : closures(ctx, start, end, into);
+    },
     encode: (w, value, ctx) => encodeSet(m.name, byName, w, value, ctx),
+  };
+}
+
+function setHelpers(c: FamilyCompiler, byType: (AttrCodec | undefined)[]): SetHelpers {
+  return {
+    one: (ctx, obj, type, flags, vo, vl, index) => decodeOne(ctx as DecodeCtx, obj as Obj, byType[type], type, flags, vo, vl, index),
+    fail: (ctx, obj, e, name, type, flags, vo, vl, index, depth) => failed(ctx as DecodeCtx, obj as Obj, e, name, type, flags, vo, vl, index, depth),
+    finish: (ctx, obj, deferred, pos, trailing) => finishSet(ctx as DecodeCtx, obj as Obj, deferred as Deferred[] | undefined, pos, trailing),
+    set: (name) => (ctx, start, end, into) => c.set(name).decode(ctx as DecodeCtx, start, end, into as Obj),
+    struct: (name) => {
+      const s = c.struct(name);
+      return { size: s.size, read: (r, off) => s.read(r, off) };
+    },
+    naming: (a) => c.naming(a.enum, a.enumAsFlags),
+    hint: hintReader,
+    nestFlags: NEST_FLAGS,
   };
 }
 
@@ -175,41 +214,85 @@ function keep(o: Obj, u: UnknownAttr): void {
 function decodeSet(byType: (AttrCodec | undefined)[], ctx: DecodeCtx, start: number, end: number, obj: Obj): Obj {
   const r = ctx.r;
   const cur = new AttrCursor(r, start, end, ctx.path);
-  let deferred: [AttrCodec, number, number, number][] | undefined;
+  let deferred: Deferred[] | undefined;
   ctx.parents.push(obj);
   let index = 0;
   while (cur.next()) {
-    const codec = byType[cur.type];
-    if (!codec || codec.opaque) {
-      keep(obj, { type: cur.type, flags: cur.flags, value: r.copy(cur.valueOffset, cur.valueLength), index });
-      index++;
-      continue;
-    }
-    const key = codec.multi ? `${codec.name}#${Array.isArray(obj[codec.name]) ? (obj[codec.name] as unknown[]).length : 0}` : codec.name;
-    let v: unknown;
-    try {
-      ctx.path.push(codec.name);
-      v = codec.decode(ctx, cur.valueOffset, cur.valueLength);
-    } catch (e) {
-      if (!ctx.problems || !isCodecError(e)) throw e;
-      ctx.problems.push(e);
-      keep(obj, { type: cur.type, flags: cur.flags, value: r.copy(cur.valueOffset, cur.valueLength), index, problem: e });
-      ctx.tail = undefined;
-      index++;
-      continue;
-    } finally {
-      ctx.path.pop();
-    }
-    if (v === DEFER) (deferred ??= []).push([codec, cur.valueOffset, cur.valueLength, cur.flags]);
-    if (codec.multi) ((obj[codec.name] ??= []) as unknown[]).push(v);
-    else obj[codec.name] = v;
-    notePlacement(obj, codec, cur.flags, key, v, ctx);
-    index++;
+    const d = decodeOne(ctx, obj, byType[cur.type], cur.type, cur.flags, cur.valueOffset, cur.valueLength, index++);
+    if (d) (deferred ??= []).push(d);
   }
+  finishSet(ctx, obj, deferred, cur.position, cur.trailing);
+  return obj;
+}
+
+/** A sub-message whose selector had not been decoded yet. */
+export type Deferred = [AttrCodec, number, number, number];
+
+/**
+ * Decodes one attribute into `obj`: the general path, which every attribute
+ * kind, unknown attributes and odd lengths go through (the JIT inlines only
+ * the common well-formed cases and hands everything else to this).
+ */
+export function decodeOne(
+  ctx: DecodeCtx, obj: Obj, codec: AttrCodec | undefined, type: number, flags: number, vo: number, vl: number, index: number,
+): Deferred | undefined {
+  if (codec === undefined || codec.opaque) {
+    keep(obj, { type, flags, value: ctx.r.copy(vo, vl), index });
+    return undefined;
+  }
+  const depth = ctx.path.length;
+  let v: unknown;
+  try {
+    v = codec.decode(ctx, vo, vl);
+  } catch (e) {
+    failed(ctx, obj, e, codec.name, type, flags, vo, vl, index, depth);
+    return undefined;
+  }
+  let key = codec.name;
+  if (codec.multi) {
+    const arr = (obj[key] ??= []) as unknown[];
+    key = `${key}#${arr.length}`;
+    arr.push(v);
+  } else {
+    obj[key] = v;
+  }
+  if (v === DEFER) return [codec, vo, vl, flags];
+  if (flags !== (codec.nest ? NLA_F_NESTED : 0) || ctx.tail !== undefined || ctx.cut !== undefined || ctx.wide) {
+    notePlacement(obj, codec, flags, key, v, ctx);
+  }
+  return undefined;
+}
+
+/** An attribute that failed to decode: thrown when strict, else kept as bytes with the error. */
+export function failed(
+  ctx: DecodeCtx, obj: Obj, e: unknown, name: string, type: number, flags: number, vo: number, vl: number, index: number, depth: number,
+): void {
+  if (!isCodecError(e)) throw e;
+  ctx.path.length = depth;
+  // Leaf decoders report their parent's path; name the attribute here.
+  const err = e.path.length > depth ? e : atPath(e, [...ctx.path, name]);
+  if (ctx.strict) throw err;
+  (ctx.problems ??= []).push(err);
+  keep(obj, { type, flags, value: ctx.r.copy(vo, vl), index, problem: err });
+  ctx.tail = ctx.cut = undefined;
+  ctx.wide = false;
+}
+
+/** The end of a nest: late sub-messages, the parents stack, trailing bytes. */
+export function finishSet(ctx: DecodeCtx, obj: Obj, deferred: Deferred[] | undefined, pos: number, trailing: number): void {
   if (deferred) decodeDeferred(deferred, obj, ctx);
   ctx.parents.pop();
-  if (cur.trailing > 0) notesOf(obj).trailing = r.copy(cur.position, cur.trailing);
-  return obj;
+  if (trailing > 0) notesOf(obj).trailing = ctx.r.copy(pos, trailing);
+}
+
+/** Decodes the inside of a nest-like attribute with its name on the error path. */
+export function within<T>(ctx: DecodeCtx, name: string | number, body: () => T): T {
+  ctx.path.push(name);
+  try {
+    return body();
+  } finally {
+    ctx.path.pop();
+  }
 }
 
 /** Records the wire facts a plain value cannot carry. */
@@ -234,11 +317,9 @@ function notePlacement(obj: Obj, codec: AttrCodec, flags: number, key: string, v
 }
 
 /** Sub-messages whose selector came after them on the wire. */
-function decodeDeferred(list: [AttrCodec, number, number, number][], obj: Obj, ctx: DecodeCtx): void {
+function decodeDeferred(list: Deferred[], obj: Obj, ctx: DecodeCtx): void {
   for (const [codec, off, len, flags] of list) {
-    ctx.path.push(codec.name);
     let v = codec.decode(ctx, off, len);
-    ctx.path.pop();
     if (v === DEFER) v = ctx.r.copy(off, len); // no selector anywhere: keep the bytes
     if (codec.multi) {
       const arr = obj[codec.name] as unknown[];
@@ -315,19 +396,34 @@ function intCodec(a: AttrModel, kind: IntKind, c: FamilyCompiler): ValueCodec {
   const order = a.byteOrder ?? "host";
   const named = c.naming(a.enum, a.enumAsFlags);
   const variable = kind === "uint" || kind === "sint";
+  const encode: ValueCodec["encode"] = (w, v, ctx) => {
+    const raw = named ? named.encode(v) : v;
+    if (typeof raw !== "number" && typeof raw !== "bigint") throw new EncodeError(`${String(v)} is not a ${kind}${a.enum ? ` of ${a.enum}` : ""}`, ctx.path);
+    checkIntRange(kind, raw, ctx.path);
+    if (variable && ctx.wide) writeInt(w, kind === "uint" ? "u64" : "s64", raw, order, ctx.path);
+    else writeInt(w, kind, raw, order, ctx.path);
+  };
+  if (variable) {
+    return {
+      decode(ctx, off, len) {
+        const v = readInt(ctx.r, kind, off, len, order, ctx.path);
+        if (len === 8 && intWireSize(kind, v) === 4) ctx.wide = true;
+        return named ? named.decode(v) : v;
+      },
+      encode,
+    };
+  }
+  // Fixed width: check the length once, then read straight from the DataView.
+  const size = intSize(kind);
+  const get = INT_GETTERS[kind as keyof typeof INT_GETTERS];
+  const fixedLe = order === "host" ? undefined : order === "little-endian";
   return {
     decode(ctx, off, len) {
-      const v = readInt(ctx.r, kind, off, len, order, ctx.path);
-      if (variable && len === 8 && intWireSize(kind, v) === 4) ctx.wide = true;
+      if (len !== size) throw new MalformedError(`${kind} needs ${size} bytes, has ${len}`, off, ctx.path);
+      const v = get(ctx.r.view, off, fixedLe ?? ctx.r.littleEndian);
       return named ? named.decode(v) : v;
     },
-    encode(w, v, ctx) {
-      const raw = named ? named.encode(v) : v;
-      if (typeof raw !== "number" && typeof raw !== "bigint") throw new EncodeError(`${String(v)} is not a ${kind}${a.enum ? ` of ${a.enum}` : ""}`, ctx.path);
-      checkIntRange(kind, raw, ctx.path);
-      if (variable && ctx.wide) writeInt(w, kind === "uint" ? "u64" : "s64", raw, order, ctx.path);
-      else writeInt(w, kind, raw, order, ctx.path);
-    },
+    encode,
   };
 }
 
@@ -364,8 +460,8 @@ function stringCodec(): ValueCodec {
 function binaryCodec(a: AttrModel): ValueCodec {
   return {
     decode(ctx, off, len) {
-      const b = ctx.r.copy(off, len);
-      return formatHinted(a.displayHint, b) ?? b;
+      const b = ctx.r.bytes.slice(off, off + len); // bounds checked by the cursor
+      return a.displayHint ? formatHinted(a.displayHint, b) ?? b : b;
     },
     encode(w, v, ctx) {
       const b = typeof v === "string" ? parseHinted(a.displayHint, v) : v instanceof Uint8Array ? v : undefined;
@@ -379,8 +475,7 @@ function structAttrCodec(name: string, c: FamilyCompiler): ValueCodec {
   return {
     decode(ctx, off, len) {
       const s = c.struct(name);
-      const o: Obj = {};
-      s.decodeInto(ctx.r, off, Math.min(len, s.size), o, ctx.path);
+      const o = s.read(ctx.r, off, Math.min(len, s.size)) as Obj;
       if (len > s.size) ctx.tail = ctx.r.copy(off + s.size, len - s.size);
       else if (len < s.size) ctx.cut = len;
       return o;
@@ -410,7 +505,7 @@ function nestCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
   const setName = a.nested;
   if (!setName) return binaryCodec(a);
   return {
-    decode: (ctx, off, len) => c.set(setName).decode(ctx, off, off + len),
+    decode: (ctx, off, len) => within(ctx, a.name, () => c.set(setName).decode(ctx, off, off + len)),
     encode: (w, v, ctx) => c.set(setName).encode(w, (v ?? {}) as Obj, ctx),
   };
 }
@@ -422,7 +517,7 @@ function indexedArrayCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
   const entry = valueCodec(sub, sub.type, c);
   const entryNest = sub.type === "nest";
   return {
-    decode(ctx, off, len) {
+    decode: (ctx, off, len) => within(ctx, a.name, () => {
       const out: unknown[] & { [ENTRY_TYPES]?: number[]; [NEST_FLAGS]?: number } = [];
       const types: number[] = [];
       const cur = new AttrCursor(ctx.r, off, off + len, ctx.path);
@@ -439,7 +534,7 @@ function indexedArrayCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
       if (cur.trailing) throw new MalformedError(`${cur.trailing} stray bytes in indexed-array`, cur.position, ctx.path);
       if (types.some((t, i) => t !== i + 1)) out[ENTRY_TYPES] = types;
       return out;
-    },
+    }),
     encode(w, v, ctx) {
       if (!Array.isArray(v)) throw new EncodeError("indexed-array needs an array", ctx.path);
       const types = (v as { [ENTRY_TYPES]?: number[] })[ENTRY_TYPES];
@@ -457,29 +552,33 @@ function indexedArrayCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
 
 /** Nests whose attribute types are ids (policy id, attr id, …), `depth` levels deep. */
 function typeValueCodec(a: AttrModel, c: FamilyCompiler, depth: number): ValueCodec {
-  const inner = depth > 1 ? typeValueCodec(a, c, depth - 1) : nestCodec(a, c);
+  const setName = a.nested;
+  const leaf = (ctx: DecodeCtx, off: number, len: number): unknown =>
+    setName ? c.set(setName).decode(ctx, off, off + len) : ctx.r.copy(off, len);
+  const level = (ctx: DecodeCtx, off: number, len: number, d: number): Record<number, unknown> => {
+    const out: Record<number, unknown> = {};
+    const cur = new AttrCursor(ctx.r, off, off + len, ctx.path);
+    while (cur.next()) {
+      const v = within(ctx, cur.type, () => (d > 1 ? level(ctx, cur.valueOffset, cur.valueLength, d - 1) : leaf(ctx, cur.valueOffset, cur.valueLength)));
+      if (cur.flags !== NLA_F_NESTED && v !== null && typeof v === "object") (v as Obj)[NEST_FLAGS] = cur.flags;
+      out[cur.type] = v;
+    }
+    return out;
+  };
+  const write = (w: ByteWriter, v: unknown, ctx: EncodeCtx, d: number): void => {
+    for (const [id, item] of Object.entries((v ?? {}) as Record<string, unknown>)) {
+      const at = w.beginAttr(Number(id) | ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED));
+      ctx.path.push(Number(id));
+      if (d > 1) write(w, item, ctx, d - 1);
+      else if (setName) c.set(setName).encode(w, (item ?? {}) as Obj, ctx);
+      else w.bytes(item as Uint8Array);
+      ctx.path.pop();
+      w.endAttr(at);
+    }
+  };
   return {
-    decode(ctx, off, len) {
-      const out: Record<number, unknown> & { [NEST_FLAGS]?: number } = {};
-      const cur = new AttrCursor(ctx.r, off, off + len, ctx.path);
-      while (cur.next()) {
-        ctx.path.push(cur.type);
-        const v = inner.decode(ctx, cur.valueOffset, cur.valueLength);
-        ctx.path.pop();
-        if (cur.flags !== NLA_F_NESTED && v !== null && typeof v === "object") (v as Obj)[NEST_FLAGS] = cur.flags;
-        out[cur.type] = v;
-      }
-      return out;
-    },
-    encode(w, v, ctx) {
-      for (const [id, item] of Object.entries((v ?? {}) as Record<string, unknown>)) {
-        const at = w.beginAttr(Number(id) | ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED));
-        ctx.path.push(Number(id));
-        inner.encode(w, item, ctx);
-        ctx.path.pop();
-        w.endAttr(at);
-      }
-    },
+    decode: (ctx, off, len) => within(ctx, a.name, () => level(ctx, off, len, depth)),
+    encode: (w, v, ctx) => write(w, v, ctx, depth),
   };
 }
 
@@ -499,7 +598,7 @@ function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
   const formats = new Map(sm.formats.map((f) => [f.value, f]));
   return {
     nest: true,
-    decode(ctx, off, len) {
+    decode: (ctx, off, len) => within(ctx, a.name, () => {
       const sel = selectorValue(ctx.parents, selector);
       if (sel === undefined) return DEFER;
       const f = formats.get(sel);
@@ -512,7 +611,7 @@ function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
         start = off + Math.min(len, s.size);
       }
       return f.attributeSet ? c.set(f.attributeSet).decode(ctx, start, off + len, o) : o;
-    },
+    }),
     encode(w, v, ctx) {
       if (v instanceof Uint8Array) return void w.bytes(v);
       const sel = selectorValue(ctx.parents, selector);

@@ -5,9 +5,12 @@ import { NLM_F, type NlMsgHeader } from "../header.js";
 import type { NetlinkMessage } from "../message.js";
 import { ByteReader } from "../reader.js";
 import { ByteWriter } from "../writer.js";
-import { FamilyCompiler, type DecodeCtx, type Obj } from "./compile.js";
+import { FamilyCompiler, type DecodeCtx, type Obj, type SetCodec } from "./compile.js";
+import type { StructCodec } from "./struct.js";
 import type { FamilyModel, MessageModel, OpModel } from "./model.js";
 import { resolveSpec } from "./resolve.js";
+
+const NO_OPTIONS: DecodeOptions = {};
 
 export type MessageKind = "request" | "reply" | "notify" | "event";
 
@@ -121,44 +124,81 @@ export class Family {
     if (!fromKernel) return this.toKernel.get(id);
     const list = this.fromKernel.get(id);
     if (!list) return undefined;
-    const wanted = seq === 0 ? (i: MessageInfo) => i.kind !== "reply" : (i: MessageInfo) => i.kind === "reply";
-    return list.find(wanted) ?? list[0];
+    if (list.length === 1) return list[0];
+    for (const i of list) if ((i.kind === "reply") === (seq !== 0)) return i;
+    return list[0];
+  }
+
+  private spare: DecodeCtx | undefined;
+
+  /** A decode context; one is reused because decoding never re-enters itself. */
+  private context(r: ByteReader, strict: boolean): DecodeCtx {
+    const c = this.spare ?? { r, path: [], parents: [], strict };
+    this.spare = undefined;
+    c.r = r;
+    c.strict = strict;
+    c.path.length = c.parents.length = 0;
+    c.problems = undefined;
+    c.tail = c.cut = undefined;
+    c.wide = false;
+    return c;
+  }
+
+  private readonly compiled = new Map<MessageInfo, { fixed?: StructCodec; set?: SetCodec }>();
+
+  /** The compiled fixed header and attribute set of a message, looked up once. */
+  private codecs(info: MessageInfo): { fixed?: StructCodec; set?: SetCodec } {
+    let c = this.compiled.get(info);
+    if (!c) {
+      c = {};
+      if (info.fixedHeader) c.fixed = this.compiler.struct(info.fixedHeader);
+      if (info.attributeSet) c.set = this.compiler.set(info.attributeSet);
+      this.compiled.set(info, c);
+    }
+    return c;
   }
 
   decode(msg: NetlinkMessage, opts: DecodeOptions = {}): DecodedMessage {
-    const r = new ByteReader(msg.payload);
-    let off = 0;
-    const out: DecodedMessage = { family: this.model.name, header: msg.header, attrs: {} };
-    let id = msg.header.type;
+    return this.decodeAt(new ByteReader(msg.payload), 0, msg.payload.length, msg.header, opts);
+  }
+
+  /**
+   * Decodes the payload in [start, end) of `r`; lets a caller walking a
+   * datagram with MessageCursor share one reader across its messages.
+   */
+  decodeAt(r: ByteReader, start: number, end: number, header: NlMsgHeader, opts: DecodeOptions = NO_OPTIONS): DecodedMessage {
+    let off = start;
+    const out: DecodedMessage = { family: this.model.name, header, attrs: {} };
+    let id = header.type;
     if (this.isGenetlink) {
-      out.genl = decodeGenlHeader(r, 0);
+      out.genl = decodeGenlHeader(r, off);
       id = out.genl.cmd;
-      off = GENL_HDRLEN;
+      off += GENL_HDRLEN;
     }
-    const info = this.lookup(id, opts.fromKernel ?? true, msg.header.seq);
+    const info = this.lookup(id, opts.fromKernel ?? true, header.seq);
     if (!info) return out;
     out.op = info.op;
     out.kind = info.kind;
-    const ctx: DecodeCtx = { r, path: [], parents: [], problems: opts.strict ? undefined : [] };
-    if (info.fixedHeader) {
-      const s = this.compiler.struct(info.fixedHeader);
-      r.need(off, s.size, info.fixedHeader, [info.fixedHeader]);
-      out.fixed = {};
-      s.decodeInto(r, off, s.size, out.fixed, []);
-      off += s.size;
+    const ctx = this.context(r, opts.strict ?? false);
+    const { fixed, set } = this.codecs(info);
+    if (fixed) {
+      r.need(off, fixed.size, fixed.name, [fixed.name]);
+      out.fixed = fixed.read(r, off);
+      off += fixed.size;
     }
-    if (info.attributeSet) {
+    if (set) {
       try {
-        out.attrs = this.compiler.set(info.attributeSet).decode(ctx, off, msg.payload.length);
+        out.attrs = set.decode(ctx, off, end);
       } catch (e) {
         // Only a broken attribute run itself ends up here; keep what the header said.
-        if (!ctx.problems || !isCodecError(e)) throw e;
-        ctx.problems.push(e);
+        if (ctx.strict || !isCodecError(e)) throw e;
+        (ctx.problems ??= []).push(e);
       }
-    } else if (off < msg.payload.length) {
-      throw new MalformedError(`${msg.payload.length - off} bytes after the header of ${info.op}`, off, []);
+    } else if (off < end) {
+      throw new MalformedError(`${end - off} bytes after the header of ${info.op}`, off, []);
     }
-    if (ctx.problems?.length) out.problems = ctx.problems;
+    if (ctx.problems) out.problems = ctx.problems;
+    this.spare = ctx;
     return out;
   }
 

@@ -5,3 +5,4 @@ export {
   type UnknownAttr, type WireNotes, type Obj, type SetCodec,
 } from "./compile.js";
 export * from "./family.js";
+export * from "./typed.js";

@@ -1,9 +1,10 @@
-import { MalformedError, EncodeError, type AttrPath } from "../errors.js";
+import { EncodeError, type AttrPath } from "../errors.js";
 import type { ByteReader } from "../reader.js";
-import { checkIntRange, readInt, writeInt, type IntKind } from "../scalar.js";
+import { INT_GETTERS, checkIntRange, writeInt, type IntKind } from "../scalar.js";
 import { decodeUtf8, encodeUtf8, findNul } from "../text.js";
 import type { ByteWriter } from "../writer.js";
 import type { MemberModel, StructModel } from "./model.js";
+import { jitStruct, type StructHelpers } from "./jit.js";
 import { formatHinted, parseHinted, type Naming } from "./values.js";
 
 /**
@@ -17,6 +18,8 @@ export interface StructCodec {
   /** Decodes the members that fit in `len` bytes into `into`. */
   decodeInto(r: ByteReader, off: number, len: number, into: Record<string, unknown>, path: AttrPath): void;
   encode(w: ByteWriter, value: Record<string, unknown>, path: AttrPath): void;
+  /** Decodes a struct at `off` of `len` bytes into a new object. */
+  read(r: ByteReader, off: number, len?: number): Record<string, unknown>;
   /** Member names, to split a merged sub-message object. */
   readonly memberNames: ReadonlySet<string>;
 }
@@ -25,13 +28,15 @@ export interface ValueNames {
   /** The naming of an integer that refers to an enum, or undefined for a plain integer. */
   naming(enumName: string | undefined, asFlags: boolean | undefined): Naming | undefined;
   struct(name: string): StructCodec;
+  jitHelpers(): StructHelpers;
 }
 
 interface MemberCodec {
   name: string;
   offset: number;
   len: number;
-  read(r: ByteReader, off: number, path: AttrPath): unknown;
+  /** Reads the member at `off`; the caller has checked that it fits. */
+  read(r: ByteReader, off: number): unknown;
   write(w: ByteWriter, v: unknown, path: AttrPath): void;
 }
 
@@ -39,16 +44,19 @@ function intMember(m: MemberModel, names: ValueNames): Pick<MemberCodec, "read" 
   const kind = m.type as IntKind;
   const order = m.byteOrder ?? "host";
   const named = names.naming(m.enum, m.enumAsFlags);
+  const get = INT_GETTERS[kind as keyof typeof INT_GETTERS];
+  const fixedLe = order === "host" ? undefined : order === "little-endian";
   return {
-    read(r, off, path) {
-      const v = readInt(r, kind, off, m.len, order, path);
+    read(r, off) {
+      const v = get(r.view, off, fixedLe ?? r.littleEndian);
       return named ? named.decode(v) : v;
     },
     write(w, v, path) {
-      const raw = named ? named.encode(v) : v;
+      // A member left out is zero, as in a memset C struct.
+      const raw = v === undefined ? 0 : named ? named.encode(v) : v;
       if (typeof raw !== "number" && typeof raw !== "bigint") throw new EncodeError(`${String(v)} is not a ${kind} value`, path);
       checkIntRange(kind, raw, path);
-      writeInt(w, kind, kind === "u64" || kind === "s64" ? BigInt(raw) : Number(raw), order, path);
+      writeInt(w, kind, raw, order, path);
     },
   };
 }
@@ -57,9 +65,9 @@ function bytesMember(m: MemberModel, names: ValueNames): Pick<MemberCodec, "read
   if (m.struct) {
     const sub = () => names.struct(m.struct!);
     return {
-      read(r, off, path) {
+      read(r, off) {
         const o: Record<string, unknown> = {};
-        sub().decodeInto(r, off, m.len, o, path);
+        sub().decodeInto(r, off, m.len, o, []);
         return o;
       },
       write: (w, v, path) => sub().encode(w, (v ?? {}) as Record<string, unknown>, path),
@@ -77,7 +85,7 @@ function bytesMember(m: MemberModel, names: ValueNames): Pick<MemberCodec, "read
   }
   return {
     read(r, off) {
-      const b = r.copy(off, m.len);
+      const b = r.bytes.slice(off, off + m.len);
       return formatHinted(m.displayHint, b) ?? b;
     },
     write(w, v, path) {
@@ -99,16 +107,28 @@ export function compileStruct(s: StructModel, names: ValueNames): StructCodec {
     }));
   // Encoding walks every byte in order: members, and zeros for pads and gaps.
   const layout = s.members.map((m) => members.find((c) => c.name === m.name && m.type !== "pad") ?? m);
+  const decodeInto: StructCodec["decodeInto"] = (r, off, len, into, path) => {
+    r.need(off, Math.min(len, s.size), `struct ${s.name}`, path);
+    for (const m of members) {
+      if (m.offset + m.len > len) break; // a shorter struct from an older kernel
+      into[m.name] = m.read(r, off + m.offset);
+    }
+  };
+  let fast: ((r: ByteReader, off: number) => Record<string, unknown>) | null | undefined;
   return {
     name: s.name,
     size: s.size,
     memberNames: new Set(members.map((m) => m.name)),
-    decodeInto(r, off, len, into, path) {
-      if (len < 0) throw new MalformedError(`struct ${s.name} has negative length`, off, path);
-      for (const m of members) {
-        if (m.offset + m.len > len) break; // a shorter struct from an older kernel
-        into[m.name] = m.read(r, off + m.offset, path.length ? [...path, m.name] : [s.name, m.name]);
+    decodeInto,
+    read(r, off, len = s.size) {
+      if (fast === undefined) fast = jitStruct(s, names.jitHelpers()) ?? null;
+      if (fast && len >= s.size) {
+        r.need(off, s.size, `struct ${s.name}`);
+        return fast(r, off);
       }
+      const o: Record<string, unknown> = {};
+      decodeInto(r, off, len, o, []);
+      return o;
     },
     encode(w, value, path) {
       const start = w.pos;

@@ -65,6 +65,20 @@ export function naming(e: EnumModel, asFlags: boolean | undefined): Naming {
 
 const UUID_LEN = 16;
 
+/**
+ * A reader for a binary value with a display hint, straight from the
+ * buffer: text when the length fits the hint, else a copy of the bytes.
+ * Undefined for hints that do not change the value (hex, none).
+ */
+export function hintReader(hint: string | undefined): ((b: Uint8Array, off: number, len: number) => unknown) | undefined {
+  if (hint === "ipv4") {
+    return (b, o, n) => (n === 4 ? `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}` : b.slice(o, o + n));
+  }
+  if (!hint || hint === "hex") return undefined;
+  const h = hint as DisplayHint;
+  return (b, o, n) => formatHinted(h, b.subarray(o, o + n)) ?? b.slice(o, o + n);
+}
+
 /** Text for a binary value with a display hint, or undefined when the length does not fit. */
 export function formatHinted(hint: DisplayHint | undefined, b: Uint8Array): string | undefined {
   switch (hint) {

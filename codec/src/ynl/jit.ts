@@ -1,0 +1,194 @@
+import { NLA_F_NESTED } from "../attr-consts.js";
+import { MalformedError, type AttrPath } from "../errors.js";
+import type { ByteReader } from "../reader.js";
+import { decodeUtf8, findNul } from "../text.js";
+import type { AttrModel, AttrSetModel, StructModel } from "./model.js";
+import type { Naming } from "./values.js";
+
+/**
+ * Compiles struct and attribute-set decoders to JavaScript source with
+ * `new Function`, the way fast serialisers do: object literals with constant
+ * keys and a switch on the attribute type let V8 build objects of one shape
+ * instead of taking the megamorphic path that keyed stores in a generic loop
+ * take. Only the common, well-formed cases are inlined; everything else
+ * (odd lengths, unknown types, sub-messages, multi-attrs, wire notes) calls
+ * the closure interpreter's general path, so both give identical results.
+ * Where `new Function` is forbidden (a strict Content-Security-Policy) the
+ * builders return undefined and the closures are used.
+ */
+
+const JS_INT: Record<string, [getter: string, size: number]> = {
+  u8: ["getUint8", 1], s8: ["getInt8", 1], u16: ["getUint16", 2], s16: ["getInt16", 2],
+  u32: ["getUint32", 4], s32: ["getInt32", 4], u64: ["getBigUint64", 8], s64: ["getBigInt64", 8],
+};
+
+let jitAllowed: boolean | undefined;
+
+/** Whether this runtime lets us compile code (false under a strict CSP). */
+export function canCompile(): boolean {
+  if (jitAllowed === undefined) {
+    try {
+      jitAllowed = new Function("return 1")() === 1;
+    } catch {
+      jitAllowed = false;
+    }
+  }
+  return jitAllowed;
+}
+
+/** Turns off compilation: the interpreter then runs on closures only (for tests and CSP-like setups). */
+export function setCompileEnabled(on: boolean): void {
+  jitAllowed = on ? undefined : false;
+}
+
+function lit(s: string): string {
+  return JSON.stringify(s);
+}
+
+function littleEndianExpr(order: string | undefined): string {
+  return order === "big-endian" ? "false" : order === "little-endian" ? "true" : "le";
+}
+
+/** Collects values the generated code refers to, as numbered arguments. */
+class Env {
+  readonly values: unknown[] = [];
+  ref(v: unknown): string {
+    let i = this.values.indexOf(v);
+    if (i < 0) i = this.values.push(v) - 1;
+    return `E[${i}]`;
+  }
+}
+
+export interface StructHelpers {
+  naming(enumName: string | undefined, asFlags: boolean | undefined): Naming | undefined;
+  /** Reads a nested struct member (binary member with `struct:`). */
+  nested(name: string): (r: ByteReader, off: number) => Record<string, unknown>;
+  hint(hint: string | undefined): ((b: Uint8Array, off: number, len: number) => unknown) | undefined;
+}
+
+/** A decoder that returns a new object for a whole struct at `off`. */
+export function jitStruct(s: StructModel, h: StructHelpers): ((r: ByteReader, off: number) => Record<string, unknown>) | undefined {
+  if (!canCompile()) return undefined;
+  const env = new Env();
+  const fields: string[] = [];
+  for (const m of s.members) {
+    if (m.type === "pad") continue;
+    const at = `off + ${m.offset}`;
+    let expr: string;
+    if (JS_INT[m.type]) {
+      expr = `v.${JS_INT[m.type]![0]}(${at}, ${littleEndianExpr(m.byteOrder)})`;
+      const n = h.naming(m.enum, m.enumAsFlags);
+      if (n) expr = `${env.ref(n)}.decode(${expr})`;
+    } else if (m.type === "string") {
+      expr = `${env.ref(decodeUtf8)}(b, ${at}, ${env.ref(findNul)}(b, ${at}, ${at} + ${m.len}))`;
+    } else if (m.struct) {
+      expr = `${env.ref(h.nested(m.struct))}(r, ${at})`;
+    } else {
+      const f = h.hint(m.displayHint);
+      expr = f ? `${env.ref(f)}(b, ${at}, ${m.len})` : `b.slice(${at}, ${at} + ${m.len})`;
+    }
+    fields.push(`${lit(m.name)}: ${expr}`);
+  }
+  const body = `return function (r, off) {
+  const v = r.view, b = r.bytes, le = r.littleEndian;
+  return { ${fields.join(",\n    ")} };
+};`;
+  return new Function("E", body)(env.values) as (r: ByteReader, off: number) => Record<string, unknown>;
+}
+
+/** What a compiled attribute-set decoder calls back into. */
+export interface SetHelpers {
+  /** The general path for one attribute (see compile.ts decodeOne). */
+  one(ctx: unknown, obj: unknown, type: number, flags: number, vo: number, vl: number, index: number): unknown;
+  /** The general failure path (see compile.ts failed). */
+  fail(ctx: unknown, obj: unknown, e: unknown, name: string, type: number, flags: number, vo: number, vl: number, index: number, depth: number): void;
+  finish(ctx: unknown, obj: unknown, deferred: unknown[] | undefined, pos: number, trailing: number): void;
+  /** Decoder of another attribute set, for nests. */
+  set(name: string): (ctx: unknown, start: number, end: number, into: Record<string, unknown>) => Record<string, unknown>;
+  struct(name: string): { size: number; read: (r: ByteReader, off: number) => Record<string, unknown> };
+  naming(a: AttrModel): Naming | undefined;
+  hint(hint: string | undefined): ((b: Uint8Array, off: number, len: number) => unknown) | undefined;
+  nestFlags: symbol;
+}
+
+export type SetDecoder = (ctx: { r: ByteReader; path: (string | number)[]; parents: unknown[] }, start: number, end: number, obj: Record<string, unknown>) => Record<string, unknown>;
+
+function badLength(pos: number, len: number, room: number, rawType: number, path: AttrPath): never {
+  throw new MalformedError(`attribute length ${len} outside 4..${room}`, pos, [...path, rawType & 0x3fff]);
+}
+
+/** The inlined fast case of one attribute, or undefined to leave it to the general path. */
+function fastCase(a: AttrModel, h: SetHelpers, env: Env): string | undefined {
+  if (a.multiAttr) return undefined;
+  const key = lit(a.name);
+  const slow = `{ const d = H.one(ctx, obj, type, flags, vo, vl, index); if (d !== undefined) (deferred ??= []).push(d); }`;
+  const int = JS_INT[a.type];
+  if (int) {
+    let expr = `v.${int[0]}(vo, ${littleEndianExpr(a.byteOrder)})`;
+    const n = h.naming(a);
+    if (n) expr = `${env.ref(n)}.decode(${expr})`;
+    return `if (vl === ${int[1]} && flags === 0) obj[${key}] = ${expr}; else ${slow}`;
+  }
+  switch (a.type) {
+    case "flag":
+      return `if (vl === 0 && flags === 0) obj[${key}] = true; else ${slow}`;
+    case "string":
+      return `if (flags === 0 && vl > 0 && ${env.ref(findNul)}(b, vo, vo + vl) === vo + vl - 1) obj[${key}] = ${env.ref(decodeUtf8)}(b, vo, vo + vl - 1); else ${slow}`;
+    case "binary": {
+      if (a.struct) {
+        const s = h.struct(a.struct);
+        return `if (vl === ${s.size} && flags === 0) obj[${key}] = ${env.ref(s.read)}(r, vo); else ${slow}`;
+      }
+      const f = h.hint(a.displayHint);
+      const expr = f ? `${env.ref(f)}(b, vo, vl)` : "b.slice(vo, vo + vl)";
+      return `if (flags === 0) obj[${key}] = ${expr}; else ${slow}`;
+    }
+    case "nest": {
+      if (!a.nested) return undefined;
+      const dec = env.ref(h.set(a.nested));
+      return `{ const depth = path.length; path.push(${key});
+        try {
+          const o = ${dec}(ctx, vo, vo + vl, {});
+          if (flags !== ${NLA_F_NESTED}) o[NF] = flags;
+          obj[${key}] = o;
+        } catch (e) { H.fail(ctx, obj, e, ${key}, type, flags, vo, vl, index, depth); }
+        path.length = depth; }`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A decoder for one attribute set, or undefined when compiling is not allowed. */
+export function jitSet(m: AttrSetModel, h: SetHelpers): SetDecoder | undefined {
+  if (!canCompile()) return undefined;
+  const env = new Env();
+  env.values.push(h, h.nestFlags, badLength); // E[0], E[1], E[2] below
+  const cases: string[] = [];
+  for (const a of m.attrs) {
+    const code = fastCase(a, h, env);
+    if (code) cases.push(`case ${a.value}: ${code} break;`);
+  }
+  const body = `const H = E[0], NF = E[1], BAD = E[2];
+return function (ctx, start, end, obj) {
+  const r = ctx.r, v = r.view, b = r.bytes, le = r.littleEndian, path = ctx.path;
+  r.need(start, end - start, "attributes", path);
+  ctx.parents.push(obj);
+  let pos = start, index = 0, deferred;
+  while (end - pos >= 4) {
+    const len = v.getUint16(pos, le), raw = v.getUint16(pos + 2, le);
+    if (len < 4 || len > end - pos) BAD(pos, len, end - pos, raw, path);
+    const type = raw & 0x3fff, flags = raw & 0xc000, vo = pos + 4, vl = len - 4;
+    pos += (len + 3) & ~3;
+    if (pos > end) pos = end;
+    switch (type) {
+      ${cases.join("\n      ")}
+      default: { const d = H.one(ctx, obj, type, flags, vo, vl, index); if (d !== undefined) (deferred ??= []).push(d); }
+    }
+    index++;
+  }
+  H.finish(ctx, obj, deferred, pos, end - pos);
+  return obj;
+};`;
+  return new Function("E", body)(env.values) as SetDecoder;
+}
