@@ -1876,15 +1876,15 @@ export const model: FamilyModel = {
           "enum": "dpipe-header-id"
         },
         {
-          "name": "dpipe-header-global",
-          "value": 54,
-          "type": "u8"
-        },
-        {
           "name": "dpipe-header-fields",
           "value": 53,
           "type": "nest",
           "nested": "dl-dpipe-header-fields"
+        },
+        {
+          "name": "dpipe-header-global",
+          "value": 54,
+          "type": "u8"
         }
       ]
     },
@@ -2116,6 +2116,11 @@ export const model: FamilyModel = {
           "type": "u64"
         },
         {
+          "name": "health-reporter-dump-ts",
+          "value": 119,
+          "type": "u64"
+        },
+        {
           "name": "health-reporter-graceful-period",
           "value": 120,
           "type": "u64"
@@ -2124,11 +2129,6 @@ export const model: FamilyModel = {
           "name": "health-reporter-auto-recover",
           "value": 121,
           "type": "u8"
-        },
-        {
-          "name": "health-reporter-dump-ts",
-          "value": 119,
-          "type": "u64"
         },
         {
           "name": "health-reporter-dump-ts-ns",
@@ -4054,8 +4054,8 @@ export interface DlDpipeHeaders {
 export interface DlDpipeHeader {
   "dpipe-header-name"?: string;
   "dpipe-header-id"?: DpipeHeaderId | number;
-  "dpipe-header-global"?: number;
   "dpipe-header-fields"?: DlDpipeHeaderFields;
+  "dpipe-header-global"?: number;
 }
 
 export interface DlDpipeHeaderFields {
@@ -4122,9 +4122,9 @@ export interface DlHealthReporter {
   "health-reporter-state"?: number;
   "health-reporter-err-count"?: bigint;
   "health-reporter-recover-count"?: bigint;
+  "health-reporter-dump-ts"?: bigint;
   "health-reporter-graceful-period"?: bigint;
   "health-reporter-auto-recover"?: number;
-  "health-reporter-dump-ts"?: bigint;
   "health-reporter-dump-ts-ns"?: bigint;
   "health-reporter-auto-dump"?: number;
   "health-reporter-burst-period"?: bigint;

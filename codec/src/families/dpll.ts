@@ -539,12 +539,6 @@ export const model: FamilyModel = {
           "enum": "pin-state"
         },
         {
-          "name": "operstate",
-          "value": 32,
-          "type": "u32",
-          "enum": "pin-operstate"
-        },
-        {
           "name": "phase-offset",
           "value": 23,
           "type": "s64"
@@ -558,6 +552,12 @@ export const model: FamilyModel = {
           "name": "fractional-frequency-offset-ppt",
           "value": 30,
           "type": "sint"
+        },
+        {
+          "name": "operstate",
+          "value": 32,
+          "type": "u32",
+          "enum": "pin-operstate"
         }
       ]
     },
@@ -960,10 +960,10 @@ export interface PinParentDevice {
   direction?: PinDirection | number;
   prio?: number;
   state?: PinState | number;
-  operstate?: PinOperstate | number;
   "phase-offset"?: bigint;
   "fractional-frequency-offset"?: bigint;
   "fractional-frequency-offset-ppt"?: bigint;
+  operstate?: PinOperstate | number;
 }
 
 export interface PinParentPin {

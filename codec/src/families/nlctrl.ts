@@ -273,14 +273,14 @@ export const model: FamilyModel = {
           "type": "u32"
         },
         {
-          "name": "mask",
+          "name": "pad",
           "value": 11,
-          "type": "u64"
+          "type": "pad"
         },
         {
-          "name": "pad",
+          "name": "mask",
           "value": 12,
-          "type": "pad"
+          "type": "u64"
         }
       ]
     },
@@ -367,7 +367,11 @@ export const model: FamilyModel = {
       }
     }
   ],
-  "mcastGroups": []
+  "mcastGroups": [],
+  "fixups": [
+    "policy-attrs.mask = 12: NL_POLICY_TYPE_ATTR_MASK is 12 in linux/netlink.h",
+    "policy-attrs.pad = 11: NL_POLICY_TYPE_ATTR_PAD is 11 in linux/netlink.h"
+  ]
 };
 
 export type OpFlags = "admin-perm" | "cmd-cap-do" | "cmd-cap-dump" | "cmd-cap-haspol" | "uns-admin-perm";

@@ -123,7 +123,7 @@ export class Family {
   lookup(id: number, fromKernel: boolean, seq = 1): MessageInfo | undefined {
     if (!fromKernel) return this.toKernel.get(id);
     const list = this.fromKernel.get(id);
-    if (!list) return undefined;
+    if (!list) return this.echoed(id);
     if (list.length === 1) return list[0];
     for (const i of list) if ((i.kind === "reply") === (seq !== 0)) return i;
     return list[0];
@@ -156,6 +156,21 @@ export class Family {
       this.compiled.set(info, c);
     }
     return c;
+  }
+
+  private readonly echoes = new Map<number, MessageInfo | undefined>();
+
+  /**
+   * A message from the kernel with a request's id that the spec lists no
+   * reply or notification for: rtnetlink announces deletions (RTM_DELLINK,
+   * RTM_DELROUTE, ...) this way, in the request's own layout.
+   */
+  private echoed(id: number): MessageInfo | undefined {
+    if (!this.echoes.has(id)) {
+      const req = this.toKernel.get(id);
+      this.echoes.set(id, req && { ...req, kind: "notify" });
+    }
+    return this.echoes.get(id);
   }
 
   decode(msg: NetlinkMessage, opts: DecodeOptions = {}): DecodedMessage {
@@ -239,7 +254,7 @@ export class Family {
 
   private lookupByName(m: DecodedMessage): MessageInfo | undefined {
     const id = m.genl ? m.genl.cmd : m.header.type;
-    const candidates = [this.toKernel.get(id), ...(this.fromKernel.get(id) ?? [])];
+    const candidates = [this.toKernel.get(id), ...(this.fromKernel.get(id) ?? []), this.echoed(id)];
     return candidates.find((i) => i && i.op === m.op && i.kind === m.kind);
   }
 }

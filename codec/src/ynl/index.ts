@@ -6,3 +6,4 @@ export {
 } from "./compile.js";
 export * from "./family.js";
 export * from "./typed.js";
+export * from "./registry.js";

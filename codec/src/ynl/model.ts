@@ -132,4 +132,6 @@ export interface FamilyModel {
   fixedHeader?: string;
   ops: OpModel[];
   mcastGroups: McastGroupModel[];
+  /** Corrections applied to the spec, with the header fact behind each. */
+  fixups?: string[];
 }

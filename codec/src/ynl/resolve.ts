@@ -306,8 +306,38 @@ function directionalOps(raw: Obj[]): OpModel[] {
 
 const NETLINK_GENERIC = 16;
 
-/** Resolves a parsed YNL spec document into a FamilyModel. */
-export function resolveSpec(doc: Record<string, unknown>): FamilyModel {
+/**
+ * Corrections to kernel specs that contradict the kernel's own UAPI headers
+ * and what the kernel sends. Each names the header fact it restores.
+ */
+export interface SpecFixup {
+  family: string;
+  set: string;
+  attr: string;
+  value: number;
+  reason: string;
+}
+
+export const SPEC_FIXUPS: readonly SpecFixup[] = [
+  // linux/netlink.h: NL_POLICY_TYPE_ATTR_PAD = 11, NL_POLICY_TYPE_ATTR_MASK = 12;
+  // the 7.2 nlctrl spec lists mask before pad and so numbers them 11 and 12.
+  { family: "nlctrl", set: "policy-attrs", attr: "mask", value: 12, reason: "NL_POLICY_TYPE_ATTR_MASK is 12 in linux/netlink.h" },
+  { family: "nlctrl", set: "policy-attrs", attr: "pad", value: 11, reason: "NL_POLICY_TYPE_ATTR_PAD is 11 in linux/netlink.h" },
+];
+
+function applyFixups(m: FamilyModel, fixups: readonly SpecFixup[]): void {
+  for (const f of fixups) {
+    if (f.family !== m.name) continue;
+    const a = m.attrSets[f.set]?.attrs.find((x) => x.name === f.attr);
+    if (!a || a.value === f.value) continue;
+    a.value = f.value;
+    (m.fixups ??= []).push(`${f.set}.${f.attr} = ${f.value}: ${f.reason}`);
+  }
+  for (const set of Object.values(m.attrSets)) set.attrs.sort((x, y) => x.value - y.value);
+}
+
+/** Resolves a parsed YNL spec document into a FamilyModel (with SPEC_FIXUPS applied unless told otherwise). */
+export function resolveSpec(doc: Record<string, unknown>, fixups: readonly SpecFixup[] = SPEC_FIXUPS): FamilyModel {
   const r = new Resolver(doc);
   r.definitions();
   const protocol = (str(doc["protocol"]) ?? "genetlink") as Protocol;
@@ -336,5 +366,6 @@ export function resolveSpec(doc: Record<string, unknown>): FamilyModel {
     for (const f of sm.formats) if (f.fixedHeader) r.structOf(f.fixedHeader, `sub-message ${sm.name}`);
   }
   model.structs = r.structs;
+  applyFixups(model, fixups);
   return model;
 }
