@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { release } from "node:os";
 import { formatHex, parseHex } from "@nlwire/codec";
 
 /**
@@ -18,11 +19,28 @@ export interface Fixture {
   genlFamilies?: Record<string, number>;
   sent: Uint8Array[];
   received: Uint8Array[];
+  /**
+   * What an independent tool (ip, tc, bridge, nft, conntrack, ethtool, genl)
+   * reported for the same state, taken in the same namespace right after the
+   * recording: parsed JSON where the tool has a JSON mode, else its output
+   * lines. Absent from fixtures recorded before it existed.
+   */
+  crossCheck?: CrossCheck[];
+}
+
+export interface CrossCheck {
+  command: string;
+  output: unknown;
 }
 
 interface FixtureJson extends Omit<Fixture, "sent" | "received"> {
   sent: string[];
   received: string[];
+}
+
+/** The `kernel` and `recordedOn` of a fixture recorded now, on this machine. */
+export function recordingStamp(): Pick<Fixture, "kernel" | "recordedOn"> {
+  return { kernel: release(), recordedOn: new Date().toISOString().slice(0, 10) };
 }
 
 export function loadFixture(path: string): Fixture {

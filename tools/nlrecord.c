@@ -4,13 +4,22 @@
  * It exists to record fixtures and benchmark input from the live kernel; run
  * it inside a throw-away namespace with `ip netns exec`.
  *
- *   nlrecord PROTOCOL [--ext-ack] [--strict] [--rcvbuf N] HEX...  > out.nlrec
+ *   nlrecord PROTOCOL [--ext-ack] [--strict] [--rcvbuf N]
+ *            [--groups MASK] [--listen-ms N] HEX...  > out.nlrec
  *
  * Output: for every datagram, a u32 length in little-endian order followed by
  * the datagram's bytes, exactly as received.
+ *
+ * Multicast: --groups MASK binds to the groups in MASK (bit n-1 stands for
+ * group n, as in sockaddr_nl.nl_groups; decimal or 0x hex). --listen-ms N
+ * keeps recording after every request is answered (HEX may then be absent)
+ * until no datagram has arrived for N ms; once the socket is bound and the
+ * requests are answered it writes "ready" and a newline to stderr, so that a
+ * caller can start the commands whose notifications it wants.
  */
 #include <errno.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +58,20 @@ static int finished_in(const unsigned char *buf, size_t len) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: nlrecord PROTOCOL [--ext-ack] [--strict] [--rcvbuf N] HEX...\n");
+    fprintf(stderr,
+            "usage: nlrecord PROTOCOL [--ext-ack] [--strict] [--rcvbuf N] [--groups MASK] [--listen-ms N] HEX...\n");
     return 2;
+  }
+  /* Options that shape the socket before bind: the multicast groups. */
+  unsigned long groups = 0;
+  long listen_ms = -1;
+  for (int i = 2; i + 1 < argc; i++) {
+    if (!strcmp(argv[i], "--groups")) groups = strtoul(argv[i + 1], NULL, 0);
+    else if (!strcmp(argv[i], "--listen-ms")) listen_ms = strtol(argv[i + 1], NULL, 0);
   }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, atoi(argv[1]));
   if (fd < 0) return die("socket");
-  struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+  struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = (uint32_t)groups};
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) return die("bind");
 
   static unsigned char req[1 << 16];
@@ -67,6 +84,8 @@ int main(int argc, char **argv) {
     } else if (!strcmp(argv[i], "--rcvbuf") && i + 1 < argc) {
       int size = atoi(argv[++i]);
       if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0) return die("SO_RCVBUFFORCE");
+    } else if ((!strcmp(argv[i], "--groups") || !strcmp(argv[i], "--listen-ms")) && i + 1 < argc) {
+      i++; /* read before bind */
     } else {
       size_t n = parse_hex(argv[i], req, sizeof req);
       struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -77,7 +96,19 @@ int main(int argc, char **argv) {
 
   size_t cap = 1 << 16;
   unsigned char *buf = malloc(cap);
-  while (pending > 0) {
+  if (listen_ms >= 0 && pending == 0) {
+    fputs("ready\n", stderr);
+    fflush(stderr);
+  }
+  while (pending > 0 || listen_ms >= 0) {
+    if (pending <= 0) {
+      /* Listening: stop once nothing has arrived for listen_ms. */
+      struct pollfd p = {.fd = fd, .events = POLLIN};
+      int r = poll(&p, 1, (int)listen_ms);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return die("poll");
+      if (r == 0) break;
+    }
     ssize_t n = recv(fd, buf, cap, MSG_PEEK | MSG_TRUNC);
     if (n < 0) return die("recv");
     if ((size_t)n > cap) {
@@ -87,7 +118,13 @@ int main(int argc, char **argv) {
     n = recv(fd, buf, cap, 0);
     if (n < 0) return die("recv");
     if (write_record(buf, (uint32_t)n) < 0) return die("write");
-    pending -= finished_in(buf, (size_t)n);
+    if (pending > 0) {
+      pending -= finished_in(buf, (size_t)n);
+      if (pending <= 0 && listen_ms >= 0) {
+        fputs("ready\n", stderr);
+        fflush(stderr);
+      }
+    }
   }
   free(buf);
   close(fd);

@@ -2,88 +2,30 @@
  * Records the codec's fixtures from the live kernel, inside throw-away
  * network namespaces. Run as root: `npm run record-fixtures`.
  */
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import {
-  AttrCursor, ByteReader, ByteWriter, GENL_ID_CTRL, NLM_F, splitDatagram, readInt, encodeGenlHeader,
-} from "@nlwire/codec";
-import { saveFixture, type Fixture } from "./fixture.js";
+import { join } from "node:path";
+import { NLM_F } from "@nlwire/codec";
+import { recordingStamp, saveFixture, type Fixture } from "./fixture.js";
 import { ipIn, withNetns } from "./netns.js";
 import { record } from "./nlrec.js";
-
-const FIXTURES = fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
-const NETLINK_ROUTE = 0;
-const NETLINK_GENERIC = 16;
-// rtnetlink numbers from linux/rtnetlink.h and linux/if_link.h.
-const RTM_NEWLINK = 16;
-const RTM_GETLINK = 18;
-const IFINFOMSG_LEN = 16;
-const IFLA_IFNAME = 3;
-const IFLA_LINKINFO = 18;
-const IFLA_INFO_KIND = 1;
-// nlctrl and netdev numbers from linux/genetlink.h and linux/netdev.h.
-const CTRL_CMD_GETFAMILY = 3;
-const CTRL_ATTR_FAMILY_ID = 1;
-const CTRL_ATTR_FAMILY_NAME = 2;
-const NETDEV_CMD_DEV_GET = 1;
-
-function stringAttr(w: ByteWriter, type: number, s: string): void {
-  const at = w.beginAttr(type);
-  w.bytes(new TextEncoder().encode(s)).u8(0).endAttr(at);
-}
-
-function getLinkDump(seq: number): Uint8Array {
-  const w = new ByteWriter();
-  const m = w.beginMessage(RTM_GETLINK, NLM_F.REQUEST | NLM_F.DUMP, seq);
-  w.zeros(IFINFOMSG_LEN).endMessage(m);
-  return w.finish();
-}
+import { FIXTURES_DIR } from "./paths.js";
+import {
+  NETDEV_CMD_DEV_GET, NETLINK_GENERIC, dumpRequest, genlRequest, ifinfomsg, message, resolveFamily, stringAttr,
+} from "./requests.js";
+import { IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINKINFO, NETLINK_ROUTE, RTM } from "./rtnl.js";
 
 /** RTM_NEWLINK whose IFLA_IFNAME is longer than IFNAMSIZ: the kernel's policy rejects it. */
 function newLinkBadName(seq: number): Uint8Array {
-  const w = new ByteWriter();
-  const m = w.beginMessage(RTM_NEWLINK, NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL, seq);
-  w.zeros(IFINFOMSG_LEN);
-  stringAttr(w, IFLA_IFNAME, "this-name-is-far-too-long");
-  const info = w.beginNest(IFLA_LINKINFO, 0);
-  stringAttr(w, IFLA_INFO_KIND, "bridge");
-  w.endNest(info).endMessage(m);
-  return w.finish();
-}
-
-function genlRequest(family: number, cmd: number, version: number, seq: number, attrs?: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter();
-  const m = w.beginMessage(family, NLM_F.REQUEST | NLM_F.ACK, seq);
-  encodeGenlHeader(w, { cmd, version, reserved: 0 });
-  attrs?.(w);
-  w.endMessage(m);
-  return w.finish();
-}
-
-/** Asks nlctrl for a family's id and reads CTRL_ATTR_FAMILY_ID from the reply. */
-function resolveFamily(name: string, netns: string): number {
-  const req = genlRequest(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 2, 1, (w) => stringAttr(w, CTRL_ATTR_FAMILY_NAME, name));
-  for (const dgram of record(NETLINK_GENERIC, [req], { netns })) {
-    for (const m of splitDatagram(dgram).messages) {
-      if (m.header.type !== GENL_ID_CTRL) continue;
-      const r = new ByteReader(m.payload);
-      const c = new AttrCursor(r, 4, m.payload.length);
-      while (c.next()) {
-        if (c.type === CTRL_ATTR_FAMILY_ID) return readInt(r, "u16", c.valueOffset, c.valueLength) as number;
-      }
-    }
-  }
-  throw new Error(`generic netlink family ${name} not found`);
+  return message(RTM.NEWLINK, NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL, seq, (w) => {
+    ifinfomsg(w);
+    stringAttr(w, IFLA_IFNAME, "this-name-is-far-too-long");
+    const info = w.beginNest(IFLA_LINKINFO, 0);
+    stringAttr(w, IFLA_INFO_KIND, "bridge");
+    w.endNest(info);
+  });
 }
 
 function base(description: string, protocol: number, producedBy: string[]): Omit<Fixture, "sent" | "received"> {
-  return {
-    description,
-    producedBy,
-    kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(),
-    recordedOn: new Date().toISOString().slice(0, 10),
-    protocol,
-  };
+  return { description, producedBy, ...recordingStamp(), protocol };
 }
 
 const LINK_STATE = [
@@ -97,10 +39,11 @@ const LINK_STATE = [
 ];
 
 async function main(): Promise<void> {
+  const fixture = (name: string): string => join(FIXTURES_DIR, `${name}.json`);
   await withNetns((ns) => {
     ipIn(ns, LINK_STATE);
-    const sent = [getLinkDump(1)];
-    saveFixture(`${FIXTURES}rtnl-getlink-dump.json`, {
+    const sent = [dumpRequest(RTM.GETLINK, 1, (w) => ifinfomsg(w))];
+    saveFixture(fixture("rtnl-getlink-dump"), {
       ...base("RTM_GETLINK dump of a namespace holding lo, a veth pair and a bridge", NETLINK_ROUTE, [
         "ip netns add NS",
         ...LINK_STATE.map((l) => `ip -n NS ${l}`),
@@ -112,7 +55,7 @@ async function main(): Promise<void> {
 
     const bad = [newLinkBadName(7)];
     for (const extAck of [true, false]) {
-      saveFixture(`${FIXTURES}rtnl-newlink-einval${extAck ? "-extack" : ""}.json`, {
+      saveFixture(fixture(`rtnl-newlink-einval${extAck ? "-extack" : ""}`), {
         ...base(
           `RTM_NEWLINK with an IFLA_IFNAME longer than IFNAMSIZ, ${extAck ? "with NETLINK_EXT_ACK" : "without extended ACK"}`,
           NETLINK_ROUTE,
@@ -125,7 +68,7 @@ async function main(): Promise<void> {
 
     const netdev = resolveFamily("netdev", ns);
     const missing = [genlRequest(netdev, NETDEV_CMD_DEV_GET, 1, 9)];
-    saveFixture(`${FIXTURES}netdev-dev-get-missing-ifindex.json`, {
+    saveFixture(fixture("netdev-dev-get-missing-ifindex"), {
       ...base("netdev DEV_GET do request without the required NETDEV_A_DEV_IFINDEX", NETLINK_GENERIC, [
         "ip netns exec NS build/tools/nlrecord 16 --ext-ack <sent[0]>",
       ]),
