@@ -78,6 +78,7 @@ export function formatMac(b: Uint8Array): string {
 }
 
 export function parseMac(s: string): Uint8Array {
+  if (s === "") return new Uint8Array(0); // formatMac's text for an empty address
   const parts = s.split(":");
   if (!parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) throw new SyntaxError(`not a link-layer address: ${s}`);
   return Uint8Array.from(parts, (p) => parseInt(p, 16));

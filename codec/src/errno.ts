@@ -160,6 +160,8 @@ const TABLE: readonly (readonly [number, string, string])[] = [
 const ALIASES: Readonly<Record<string, string>> = {
   EWOULDBLOCK: "EAGAIN",
   EDEADLOCK: "EDEADLK",
+  // glibc's name for the same number (not in the kernel headers).
+  ENOTSUP: "EOPNOTSUPP",
 };
 
 const BY_NUMBER = new Map<number, readonly [number, string, string]>(TABLE.map((e) => [e[0], e]));

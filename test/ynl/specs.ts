@@ -1,7 +1,8 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
-import { Family, resolveSpec, type FamilyModel } from "@nlwire/codec";
+import { Family, type FamilyModel } from "@nlwire/codec";
+import { OVERLAY_DIR } from "../../gen/main.js";
+import { loadSpec } from "../../gen/load.js";
 
 /** The kernel's YNL specs, beside the repository (../shared/netlink-specs). */
 export const SPEC_DIR = fileURLToPath(new URL("../../../shared/netlink-specs/", import.meta.url));
@@ -10,8 +11,9 @@ export function specFiles(): string[] {
   return readdirSync(SPEC_DIR).filter((f) => f.endsWith(".yaml")).sort();
 }
 
+/** A kernel spec resolved as the generator resolves it: with the project's overlay, if it has one. */
 export function loadModel(file: string): FamilyModel {
-  return resolveSpec(parse(readFileSync(SPEC_DIR + file, "utf8")) as Record<string, unknown>);
+  return loadSpec(SPEC_DIR + file, OVERLAY_DIR).model;
 }
 
 export function loadFamily(file: string): Family {

@@ -907,7 +907,8 @@ export const model: FamilyModel = {
           "name": "prio",
           "type": "u16",
           "offset": 0,
-          "len": 2
+          "len": 2,
+          "byteOrder": "big-endian"
         },
         {
           "name": "addr",
@@ -4462,6 +4463,9 @@ export const model: FamilyModel = {
       "name": "rtnlgrp-stats",
       "value": 36
     }
+  ],
+  "fixups": [
+    "struct ifla-bridge-id.prio: big-endian: __u8 prio[2] in struct ifla_bridge_id is the priority in network order (linux/if_link.h)"
   ]
 };
 

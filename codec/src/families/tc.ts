@@ -306,7 +306,7 @@ export const model: FamilyModel = {
     },
     "tc-ratespec": {
       "name": "tc-ratespec",
-      "size": 9,
+      "size": 12,
       "members": [
         {
           "name": "cell-log",
@@ -322,76 +322,76 @@ export const model: FamilyModel = {
         },
         {
           "name": "overhead",
-          "type": "u8",
+          "type": "u16",
           "offset": 2,
-          "len": 1
+          "len": 2
         },
         {
           "name": "cell-align",
-          "type": "u8",
-          "offset": 3,
-          "len": 1
+          "type": "s16",
+          "offset": 4,
+          "len": 2
         },
         {
           "name": "mpu",
-          "type": "u8",
-          "offset": 4,
-          "len": 1
+          "type": "u16",
+          "offset": 6,
+          "len": 2
         },
         {
           "name": "rate",
           "type": "u32",
-          "offset": 5,
+          "offset": 8,
           "len": 4
         }
       ]
     },
     "tc-htb-opt": {
       "name": "tc-htb-opt",
-      "size": 38,
+      "size": 44,
       "members": [
         {
           "name": "rate",
           "type": "binary",
           "offset": 0,
-          "len": 9,
+          "len": 12,
           "struct": "tc-ratespec"
         },
         {
           "name": "ceil",
           "type": "binary",
-          "offset": 9,
-          "len": 9,
+          "offset": 12,
+          "len": 12,
           "struct": "tc-ratespec"
         },
         {
           "name": "buffer",
           "type": "u32",
-          "offset": 18,
+          "offset": 24,
           "len": 4
         },
         {
           "name": "cbuffer",
           "type": "u32",
-          "offset": 22,
+          "offset": 28,
           "len": 4
         },
         {
           "name": "quantum",
           "type": "u32",
-          "offset": 26,
+          "offset": 32,
           "len": 4
         },
         {
           "name": "level",
           "type": "u32",
-          "offset": 30,
+          "offset": 36,
           "len": 4
         },
         {
           "name": "prio",
           "type": "u32",
-          "offset": 34,
+          "offset": 40,
           "len": 4
         }
       ]
@@ -1180,38 +1180,38 @@ export const model: FamilyModel = {
     },
     "tc-tbf-qopt": {
       "name": "tc-tbf-qopt",
-      "size": 30,
+      "size": 36,
       "members": [
         {
           "name": "rate",
           "type": "binary",
           "offset": 0,
-          "len": 9,
+          "len": 12,
           "struct": "tc-ratespec"
         },
         {
           "name": "peakrate",
           "type": "binary",
-          "offset": 9,
-          "len": 9,
+          "offset": 12,
+          "len": 12,
           "struct": "tc-ratespec"
         },
         {
           "name": "limit",
           "type": "u32",
-          "offset": 18,
+          "offset": 24,
           "len": 4
         },
         {
           "name": "buffer",
           "type": "u32",
-          "offset": 22,
+          "offset": 28,
           "len": 4
         },
         {
           "name": "mtu",
           "type": "u32",
-          "offset": 26,
+          "offset": 32,
           "len": 4
         }
       ]
@@ -2048,7 +2048,7 @@ export const model: FamilyModel = {
     },
     "tc-u32-sel": {
       "name": "tc-u32-sel",
-      "size": 31,
+      "size": 32,
       "members": [
         {
           "name": "flags",
@@ -2069,41 +2069,47 @@ export const model: FamilyModel = {
           "len": 1
         },
         {
+          "name": "pad-before-offmask",
+          "type": "pad",
+          "offset": 3,
+          "len": 1
+        },
+        {
           "name": "offmask",
           "type": "u16",
-          "offset": 3,
+          "offset": 4,
           "len": 2,
           "byteOrder": "big-endian"
         },
         {
           "name": "off",
           "type": "u16",
-          "offset": 5,
+          "offset": 6,
           "len": 2
         },
         {
           "name": "offoff",
           "type": "s16",
-          "offset": 7,
+          "offset": 8,
           "len": 2
         },
         {
           "name": "hoff",
           "type": "s16",
-          "offset": 9,
+          "offset": 10,
           "len": 2
         },
         {
           "name": "hmask",
           "type": "u32",
-          "offset": 11,
+          "offset": 12,
           "len": 4,
           "byteOrder": "big-endian"
         },
         {
           "name": "keys",
           "type": "binary",
-          "offset": 15,
+          "offset": 16,
           "len": 16,
           "struct": "tc-u32-key"
         }
@@ -2315,7 +2321,7 @@ export const model: FamilyModel = {
     },
     "tc-police": {
       "name": "tc-police",
-      "size": 50,
+      "size": 56,
       "members": [
         {
           "name": "index",
@@ -2351,32 +2357,32 @@ export const model: FamilyModel = {
           "name": "rate",
           "type": "binary",
           "offset": 20,
-          "len": 9,
+          "len": 12,
           "struct": "tc-ratespec"
         },
         {
           "name": "peakrate",
           "type": "binary",
-          "offset": 29,
-          "len": 9,
+          "offset": 32,
+          "len": 12,
           "struct": "tc-ratespec"
         },
         {
           "name": "refcnt",
           "type": "s32",
-          "offset": 38,
+          "offset": 44,
           "len": 4
         },
         {
           "name": "bindcnt",
           "type": "s32",
-          "offset": 42,
+          "offset": 48,
           "len": 4
         },
         {
           "name": "capab",
           "type": "u32",
-          "offset": 46,
+          "offset": 52,
           "len": 4
         }
       ]
@@ -6712,6 +6718,12 @@ export const model: FamilyModel = {
       "name": "rtnlgrp-tc",
       "value": 4
     }
+  ],
+  "fixups": [
+    "struct tc-ratespec.overhead: u16: unsigned short overhead in struct tc_ratespec (linux/pkt_sched.h)",
+    "struct tc-ratespec.cell-align: s16: short cell_align in struct tc_ratespec (linux/pkt_sched.h)",
+    "struct tc-ratespec.mpu: u16: unsigned short mpu in struct tc_ratespec (linux/pkt_sched.h)",
+    "struct tc-u32-sel.offmask: 1 pad byte(s) before it: __be16 offmask is 2-byte aligned in struct tc_u32_sel (linux/pkt_cls.h)"
   ]
 };
 

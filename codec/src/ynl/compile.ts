@@ -6,7 +6,7 @@ import { INT_GETTERS, checkIntRange, intSize, intWireSize, readInt, writeInt, ty
 import { decodeUtf8, encodeUtf8, findNul } from "../text.js";
 import type { ByteWriter } from "../writer.js";
 import type { AttrModel, AttrSetModel, FamilyModel } from "./model.js";
-import { jitSet, type SetDecoder, type SetHelpers, type StructHelpers } from "./jit.js";
+import { jitSet, type SetHelpers, type StructHelpers } from "./jit.js";
 import { compileStruct, type StructCodec, type ValueNames } from "./struct.js";
 import { formatHinted, hintReader, naming, parseHinted, type Naming } from "./values.js";
 
@@ -99,7 +99,7 @@ export interface AttrCodec {
 
 export interface SetCodec {
   readonly name: string;
-  decode(ctx: DecodeCtx, start: number, end: number, into?: Obj): Obj;
+  decode: (ctx: DecodeCtx, start: number, end: number, into?: Obj) => Obj;
   encode(w: ByteWriter, value: Obj, ctx: EncodeCtx): void;
   /** Attribute types by name, for locating attributes (ext-ack paths). */
   attr(name: string): AttrModel | undefined;
@@ -173,18 +173,20 @@ function compileSet(m: AttrSetModel, c: FamilyCompiler): SetCodec {
   const models = new Map(m.attrs.map((a) => [a.name, a]));
   const modelsByType = new Map(m.attrs.map((a) => [a.value, a]));
   // Compiled on first use, so that sets that are never decoded cost nothing.
-  let fast: SetDecoder | null | undefined;
-  const closures = (ctx: DecodeCtx, start: number, end: number, into: Obj) => decodeSet(byType, ctx, start, end, into);
-  return {
+  const closures = (ctx: DecodeCtx, start: number, end: number, into: Obj = {}) => decodeSet(byType, ctx, start, end, into);
+  const codec: SetCodec = {
     name: m.name,
     attr: (n) => models.get(n),
     attrByType: (t) => modelsByType.get(t),
+    // The first call compiles the set and puts the result in its own place.
     decode(ctx, start, end, into = {}) {
-      if (fast === undefined) fast = jitSet(m, setHelpers(c, byType)) ?? null;
-      return fast ? (fast(ctx, start, end, into) as Obj) : closures(ctx, start, end, into);
+      const fast = jitSet(m, setHelpers(c, byType)) as SetCodec["decode"] | undefined;
+      codec.decode = fast ? (x, s, e, o = {}) => fast(x, s, e, o) : closures;
+      return codec.decode(ctx, start, end, into);
     },
     encode: (w, value, ctx) => encodeSet(m.name, byName, w, value, ctx),
   };
+  return codec;
 }
 
 function setHelpers(c: FamilyCompiler, byType: (AttrCodec | undefined)[]): SetHelpers {

@@ -11,6 +11,12 @@ import type { FamilyModel, MessageModel, OpModel } from "./model.js";
 import { resolveSpec } from "./resolve.js";
 
 const NO_OPTIONS: DecodeOptions = {};
+const COMPILED = Symbol("compiled");
+
+interface Compiled {
+  fixed?: StructCodec;
+  set?: SetCodec;
+}
 
 export type MessageKind = "request" | "reply" | "notify" | "event";
 
@@ -137,23 +143,24 @@ export class Family {
     this.spare = undefined;
     c.r = r;
     c.strict = strict;
-    c.path.length = c.parents.length = 0;
+    // Both stacks are empty after a clean decode; only a thrown one leaves them dirty.
+    if (c.path.length) c.path.length = 0;
+    if (c.parents.length) c.parents.length = 0;
     c.problems = undefined;
     c.tail = c.cut = undefined;
     c.wide = false;
     return c;
   }
 
-  private readonly compiled = new Map<MessageInfo, { fixed?: StructCodec; set?: SetCodec }>();
-
-  /** The compiled fixed header and attribute set of a message, looked up once. */
-  private codecs(info: MessageInfo): { fixed?: StructCodec; set?: SetCodec } {
-    let c = this.compiled.get(info);
+  /** The compiled fixed header and attribute set of a message, looked up once and kept on its info. */
+  private codecs(info: MessageInfo): Compiled {
+    const i = info as MessageInfo & { [COMPILED]?: Compiled };
+    let c = i[COMPILED];
     if (!c) {
       c = {};
       if (info.fixedHeader) c.fixed = this.compiler.struct(info.fixedHeader);
       if (info.attributeSet) c.set = this.compiler.set(info.attributeSet);
-      this.compiled.set(info, c);
+      i[COMPILED] = c;
     }
     return c;
   }

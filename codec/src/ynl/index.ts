@@ -7,3 +7,4 @@ export {
 export * from "./family.js";
 export * from "./typed.js";
 export * from "./registry.js";
+export { applyOverlay } from "./overlay.js";

@@ -187,7 +187,8 @@ return function (ctx, start, end, obj) {
     }
     index++;
   }
-  H.finish(ctx, obj, deferred, pos, end - pos);
+  if (deferred !== undefined || pos < end) H.finish(ctx, obj, deferred, pos, end - pos);
+  else ctx.parents.pop();
   return obj;
 };`;
   return new Function("E", body)(env.values) as SetDecoder;

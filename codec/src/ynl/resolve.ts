@@ -44,10 +44,15 @@ class Resolver {
   readonly enums: Record<string, EnumModel> = {};
   readonly structs: Record<string, StructModel> = {};
 
-  constructor(private readonly doc: Obj) {
+  /** Struct member corrections for this family, and the notes of those that took effect. */
+  readonly memberFixups: readonly MemberFixup[];
+  readonly applied = new Set<string>();
+
+  constructor(private readonly doc: Obj, fixups: readonly SpecFixup[] = []) {
     const name = str(doc["name"]);
     if (!name) throw new SpecError("?", "name", "the spec has no name");
     this.family = name;
+    this.memberFixups = fixups.filter((f): f is MemberFixup => "struct" in f && f.family === name);
   }
 
   fail(where: string, detail: string): never {
@@ -100,7 +105,7 @@ class Resolver {
   structDef(d: Obj): StructModel {
     const name = str(d["name"])!;
     let offset = 0;
-    const members = list(d["members"]).map((m) => {
+    const members = this.fixMembers(name, list(d["members"])).map((m) => {
       const mname = str(m["name"]) ?? this.fail(`struct ${name}`, "a member without a name");
       const type = str(m["type"]) ?? "";
       if (!MEMBER_TYPES.has(type)) this.fail(`struct ${name}.${mname}`, `unknown member type ${type}`);
@@ -118,6 +123,23 @@ class Resolver {
       return member;
     });
     return { name, size: offset, members };
+  }
+
+  /** The members of struct `name` as the spec lists them, with MemberFixups applied (before layout). */
+  fixMembers(name: string, members: Obj[]): Obj[] {
+    const mine = this.memberFixups.filter((f) => f.struct === name);
+    if (!mine.length) return members;
+    return members.flatMap((m) => {
+      const f = mine.find((x) => x.member === m["name"]);
+      if (!f) return [m];
+      const fixed: Obj = { ...m };
+      if (f.type) fixed["type"] = f.type;
+      if (f.byteOrder) fixed["byte-order"] = f.byteOrder;
+      const what = [f.type, f.byteOrder, f.padBefore ? `${f.padBefore} pad byte(s) before it` : undefined].filter(Boolean).join(", ");
+      this.applied.add(`struct ${name}.${f.member}: ${what}: ${f.reason}`);
+      // A pad member keeps the C compiler's alignment gap out of the decoded object.
+      return f.padBefore ? [{ name: `pad-before-${f.member}`, type: "pad", len: f.padBefore }, fixed] : [fixed];
+    });
   }
 
   structOf(name: string, where: string): StructModel {
@@ -310,11 +332,32 @@ const NETLINK_GENERIC = 16;
  * Corrections to kernel specs that contradict the kernel's own UAPI headers
  * and what the kernel sends. Each names the header fact it restores.
  */
-export interface SpecFixup {
+export type SpecFixup = AttrFixup | MemberFixup;
+
+/** An attribute whose number the spec gets wrong. */
+export interface AttrFixup {
   family: string;
   set: string;
   attr: string;
   value: number;
+  reason: string;
+}
+
+/**
+ * A struct member whose type or byte order the spec gets wrong, or before
+ * which the C compiler leaves an alignment gap that the spec does not list
+ * (YNL structs are packed: every gap must be a pad member). Specs that name
+ * a `header` are not checked against it by the kernel's C code generator,
+ * which uses the header's struct instead, so such errors survive upstream.
+ */
+export interface MemberFixup {
+  family: string;
+  struct: string;
+  member: string;
+  type?: "u8" | "u16" | "u32" | "u64" | "s8" | "s16" | "s32" | "s64";
+  byteOrder?: "big-endian" | "little-endian";
+  /** Bytes of padding before the member. */
+  padBefore?: number;
   reason: string;
 }
 
@@ -323,11 +366,24 @@ export const SPEC_FIXUPS: readonly SpecFixup[] = [
   // the 7.2 nlctrl spec lists mask before pad and so numbers them 11 and 12.
   { family: "nlctrl", set: "policy-attrs", attr: "mask", value: 12, reason: "NL_POLICY_TYPE_ATTR_MASK is 12 in linux/netlink.h" },
   { family: "nlctrl", set: "policy-attrs", attr: "pad", value: 11, reason: "NL_POLICY_TYPE_ATTR_PAD is 11 in linux/netlink.h" },
+  // linux/pkt_sched.h struct tc_ratespec { unsigned char cell_log; __u8 linklayer;
+  // unsigned short overhead; short cell_align; unsigned short mpu; __u32 rate; }
+  // (12 bytes); the 7.2 tc spec makes the three shorts u8, so every rate read
+  // from tbf, htb, police, ... came from the wrong bytes.
+  { family: "tc", struct: "tc-ratespec", member: "overhead", type: "u16", reason: "unsigned short overhead in struct tc_ratespec (linux/pkt_sched.h)" },
+  { family: "tc", struct: "tc-ratespec", member: "cell-align", type: "s16", reason: "short cell_align in struct tc_ratespec (linux/pkt_sched.h)" },
+  { family: "tc", struct: "tc-ratespec", member: "mpu", type: "u16", reason: "unsigned short mpu in struct tc_ratespec (linux/pkt_sched.h)" },
+  // linux/pkt_cls.h struct tc_u32_sel: three unsigned chars, then __be16 offmask,
+  // which the compiler aligns to offset 4 (the struct is 16 bytes, not 15).
+  { family: "tc", struct: "tc-u32-sel", member: "offmask", padBefore: 1, reason: "__be16 offmask is 2-byte aligned in struct tc_u32_sel (linux/pkt_cls.h)" },
+  // linux/if_link.h struct ifla_bridge_id { __u8 prio[2]; __u8 addr[6]; }: the bridge
+  // copies its bridge id there, priority most significant byte first (32768 is 80 00).
+  { family: "rt-link", struct: "ifla-bridge-id", member: "prio", byteOrder: "big-endian", reason: "__u8 prio[2] in struct ifla_bridge_id is the priority in network order (linux/if_link.h)" },
 ];
 
 function applyFixups(m: FamilyModel, fixups: readonly SpecFixup[]): void {
   for (const f of fixups) {
-    if (f.family !== m.name) continue;
+    if (f.family !== m.name || "struct" in f) continue;
     const a = m.attrSets[f.set]?.attrs.find((x) => x.name === f.attr);
     if (!a || a.value === f.value) continue;
     a.value = f.value;
@@ -338,7 +394,7 @@ function applyFixups(m: FamilyModel, fixups: readonly SpecFixup[]): void {
 
 /** Resolves a parsed YNL spec document into a FamilyModel (with SPEC_FIXUPS applied unless told otherwise). */
 export function resolveSpec(doc: Record<string, unknown>, fixups: readonly SpecFixup[] = SPEC_FIXUPS): FamilyModel {
-  const r = new Resolver(doc);
+  const r = new Resolver(doc, fixups);
   r.definitions();
   const protocol = (str(doc["protocol"]) ?? "genetlink") as Protocol;
   const ops = (doc["operations"] ?? {}) as Obj;
@@ -366,6 +422,7 @@ export function resolveSpec(doc: Record<string, unknown>, fixups: readonly SpecF
     for (const f of sm.formats) if (f.fixedHeader) r.structOf(f.fixedHeader, `sub-message ${sm.name}`);
   }
   model.structs = r.structs;
+  if (r.applied.size) model.fixups = [...r.applied];
   applyFixups(model, fixups);
   return model;
 }

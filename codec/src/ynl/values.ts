@@ -64,6 +64,7 @@ export function naming(e: EnumModel, asFlags: boolean | undefined): Naming {
 }
 
 const UUID_LEN = 16;
+const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
 /**
  * A reader for a binary value with a display hint, straight from the
@@ -72,7 +73,8 @@ const UUID_LEN = 16;
  */
 export function hintReader(hint: string | undefined): ((b: Uint8Array, off: number, len: number) => unknown) | undefined {
   if (hint === "ipv4") {
-    return (b, o, n) => (n === 4 ? `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}` : b.slice(o, o + n));
+    // Route dumps are mostly IPv4 addresses: a table of the 256 octet strings saves the number formatting.
+    return (b, o, n) => (n === 4 ? OCTETS[b[o]!]! + "." + OCTETS[b[o + 1]!]! + "." + OCTETS[b[o + 2]!]! + "." + OCTETS[b[o + 3]!]! : b.slice(o, o + n));
   }
   if (!hint || hint === "hex") return undefined;
   const h = hint as DisplayHint;
