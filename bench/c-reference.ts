@@ -24,7 +24,7 @@ export function buildCReference(): string {
   return MNL_WALK;
 }
 
-/** Runs both C walks on `file` with the given warm-up and repetition counts. */
+/** Runs the C walks (one per WalkKind) on `file` with the given warm-up and repetition counts. */
 export async function runCReference(file: string, opts: TimingOptions): Promise<CReference> {
   const out = await runAsync(MNL_WALK, [file, String(opts.warmup), String(opts.repeats)]);
   return JSON.parse(out.toString()) as CReference;

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, release } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -8,10 +6,10 @@ import { runAsync } from "../tools/exec.js";
 import { readNlrec, totalBytes } from "../tools/nlrec.js";
 import { ROOT } from "../tools/paths.js";
 import { ensureRouteDump } from "./record-routes.js";
-import { addProcess, emptyPool, summarize, type Pool, type PoolSummary } from "./samples.js";
-import { formatNumber, formatTable } from "./table.js";
-import { perSecond, type TimingOptions } from "./timing.js";
-import { WALKS, type WalkKind, type WalkName, type WalkSums } from "./walks.js";
+import { printReport, toRows, writeResults, type Measured, type Skipped } from "./report.js";
+import { addProcess, emptyPool } from "./samples.js";
+import type { TimingOptions } from "./timing.js";
+import { WALKS, type WalkDef, type WalkKind, type WalkName, type WalkSums } from "./walks.js";
 
 /**
  * The codec benchmark: walks a recorded 100k-route dump with the codec and
@@ -28,29 +26,16 @@ const OUT_DIR = join(ROOT, "bench", "out");
 const DUMP_FILE = join(OUT_DIR, "routes-100k.nlrec");
 const RESULTS_FILE = join(OUT_DIR, "results.json");
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "walk-child.js");
-const TS_WALKS = Object.keys(WALKS) as WalkName[];
+/** The C walks, by the kind of work the TypeScript walks are compared on. */
+const C_WALKS: Record<WalkKind, string> = {
+  split: "libmnl split (C)",
+  attrs: "libmnl split+attrs (C)",
+  table: "libmnl tb[] → struct (C)",
+};
 
 interface Options extends TimingOptions {
   rerecord: boolean;
   processes: number;
-}
-
-/** One measured walk: its pooled samples and the sums of its last run. */
-interface Measured {
-  name: string;
-  kind: WalkKind;
-  pool: Pool;
-  sums: WalkSums;
-}
-
-interface Row extends PoolSummary {
-  name: string;
-  kind: WalkKind;
-  mbPerSec: number;
-  msgsPerSec: number;
-  /** This walk's throughput over the C walk's of the same kind. */
-  vsC: number;
-  sums: WalkSums;
 }
 
 function positiveInt(s: string, flag: string, min: number): number {
@@ -95,10 +80,10 @@ function zeroSums(): WalkSums {
  * Round-robin over the walks, one process each per round, so that a slow
  * patch of the machine (other work, a noisy neighbour) hits all of them.
  */
-async function measureAll(file: string, bytes: number, opts: Options): Promise<Measured[]> {
+async function measureAll(file: string, bytes: number, walks: readonly WalkName[], opts: Options): Promise<Measured[]> {
   const fresh = (name: string, kind: WalkKind): Measured => ({ name, kind, pool: emptyPool(), sums: zeroSums() });
-  const c = [fresh("libmnl split (C)", "split"), fresh("libmnl split+attrs (C)", "attrs")];
-  const ts = TS_WALKS.map((n) => fresh(WALKS[n].label, WALKS[n].kind));
+  const c = (Object.entries(C_WALKS) as [WalkKind, string][]).map(([kind, name]) => fresh(name, kind));
+  const ts = walks.map((n) => fresh(WALKS[n].label, WALKS[n].kind));
   for (let p = 0; p < opts.processes; p++) {
     const ref = await runCReference(file, opts);
     if (ref.bytes !== bytes) throw new Error(`C read ${ref.bytes} bytes, TypeScript ${bytes}`);
@@ -106,7 +91,7 @@ async function measureAll(file: string, bytes: number, opts: Options): Promise<M
       addProcess(m.pool, ref.walks[m.kind].samplesNs);
       m.sums = ref.walks[m.kind];
     }
-    for (const [i, name] of TS_WALKS.entries()) {
+    for (const [i, name] of walks.entries()) {
       const m = ts[i]!;
       const out = await runChild(name, file, opts);
       addProcess(m.pool, out.samplesNs);
@@ -117,59 +102,17 @@ async function measureAll(file: string, bytes: number, opts: Options): Promise<M
   return [...c, ...ts];
 }
 
-function toRows(measured: readonly Measured[], bytes: number): Row[] {
-  const cMedian = (kind: WalkKind): number => summarize(measured.find((m) => m.kind === kind)!.pool).medianNs;
-  const rows = measured.map((m): Row => {
-    const s = summarize(m.pool);
-    const { messages, attrs, check } = m.sums;
-    return {
-      name: m.name,
-      kind: m.kind,
-      ...s,
-      mbPerSec: perSecond(bytes, s.medianNs) / 1e6,
-      msgsPerSec: perSecond(messages, s.medianNs),
-      vsC: cMedian(m.kind) / s.medianNs,
-      sums: { messages, attrs, check },
-    };
-  });
-  // Group by kind, so each C line sits above the walks compared with it.
-  return rows.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "split" ? -1 : 1));
-}
-
-function printReport(file: string, datagrams: number, bytes: number, rows: readonly Row[], opts: Options): void {
-  const messages = rows[0]?.sums.messages ?? 0;
-  console.log(`input: ${relative(ROOT, file)}: ${datagrams} datagrams, ${formatNumber(bytes / 1e6, 2)} MB, ${messages} messages`);
-  console.log(
-    `median of ${opts.processes} processes x ${opts.repeats} runs (after ${opts.warmup} warm-up runs each); ` +
-      `MB = 10^6 bytes; spread = fastest..slowest process median\n`,
-  );
-  const header = ["walk", "median ms", "spread ms", "MB/s", "msgs/s", "vs C"];
-  const ms = (ns: number): string => formatNumber(ns / 1e6, 2);
-  const body = rows.map((r) => [
-    r.name,
-    ms(r.medianNs),
-    `${ms(r.minProcessMedianNs)}..${ms(r.maxProcessMedianNs)}`,
-    formatNumber(r.mbPerSec, 0),
-    formatNumber(r.msgsPerSec, 0),
-    `${formatNumber(r.vsC, 2)}x`,
-  ]);
-  console.log(formatTable(header, body));
-}
-
-function writeResults(file: string, datagrams: number, bytes: number, rows: readonly Row[], opts: Options): void {
-  const results = {
-    date: new Date().toISOString(),
-    node: process.version,
-    kernel: release(),
-    cpu: cpus()[0]?.model ?? "unknown",
-    input: { file: relative(ROOT, file), datagrams, bytes },
-    processes: opts.processes,
-    warmup: opts.warmup,
-    repeats: opts.repeats,
-    results: rows,
-  };
-  mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2) + "\n");
+/** The TypeScript walks that can run here, and notes on those that cannot. */
+function availableWalks(): { walks: WalkName[]; skipped: Skipped[] } {
+  const walks: WalkName[] = [];
+  const skipped: Skipped[] = [];
+  for (const name of Object.keys(WALKS) as WalkName[]) {
+    const def: WalkDef = WALKS[name];
+    const reason = def.unavailable?.();
+    if (reason === undefined) walks.push(name);
+    else skipped.push({ name: def.label, reason });
+  }
+  return { walks, skipped };
 }
 
 async function main(): Promise<void> {
@@ -178,9 +121,11 @@ async function main(): Promise<void> {
   const datagrams = readNlrec(file);
   const bytes = totalBytes(datagrams);
   buildCReference();
-  const rows = toRows(await measureAll(file, bytes, opts), bytes);
-  printReport(file, datagrams.length, bytes, rows, opts);
-  writeResults(file, datagrams.length, bytes, rows, opts);
+  const { walks, skipped } = availableWalks();
+  const rows = toRows(await measureAll(file, bytes, walks, opts), bytes);
+  const report = { file, datagrams: datagrams.length, bytes, rows, skipped, opts };
+  printReport(report);
+  writeResults(RESULTS_FILE, report);
   console.log(`\nwrote ${relative(ROOT, RESULTS_FILE)}`);
 }
 

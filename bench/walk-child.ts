@@ -11,13 +11,16 @@ import { WALKS, isWalkName, walkAll } from "./walks.js";
  *
  *   node walk-child.js WALK FILE WARMUP REPEATS
  */
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const [name = "", file = "", warmup = "", repeats = ""] = argv;
   if (!isWalkName(name)) throw new Error(`unknown walk ${JSON.stringify(name)}`);
   const datagrams = readNlrec(file);
-  const { walk } = WALKS[name];
+  const walk = await WALKS[name].setup();
   const t = timeRuns(() => walkAll(datagrams, walk), { warmup: Number(warmup), repeats: Number(repeats) });
   process.stdout.write(JSON.stringify({ sums: t.result, samplesNs: t.samplesNs }) + "\n");
 }
 
-main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  process.exitCode = 1;
+});

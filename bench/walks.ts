@@ -1,5 +1,6 @@
 import { AttrCursor, ByteReader, MessageCursor, splitDatagram } from "@nlwire/codec";
 import { RTM, RTMSG_LEN } from "../tools/rtnl.js";
+import { closuresWalk, generatedWalk, specMissing, specWalk } from "./decode-walks.js";
 
 /**
  * The TypeScript walks over a recorded dump, written as a user of the codec
@@ -49,13 +50,28 @@ export function splitDatagramWalk(datagram: Uint8Array, sums: WalkSums): void {
 }
 
 /** Which C walk a TypeScript walk is compared with: the one doing the same work. */
-export type WalkKind = "split" | "attrs";
+export type WalkKind = "split" | "attrs" | "table";
+
+/** The order of the kinds in reports. */
+export const WALK_KINDS: readonly WalkKind[] = ["split", "attrs", "table"];
+
+export interface WalkDef {
+  label: string;
+  kind: WalkKind;
+  /** Builds the walk, untimed, in the process that times it. */
+  setup: () => DatagramWalk | Promise<DatagramWalk>;
+  /** Why the walk cannot run on this machine, when it cannot. */
+  unavailable?: () => string | undefined;
+}
 
 export const WALKS = {
-  split: { label: "MessageCursor split", kind: "split", walk: splitWalk },
-  attrs: { label: "MessageCursor+AttrCursor", kind: "attrs", walk: attrsWalk },
-  splitDatagram: { label: "splitDatagram", kind: "split", walk: splitDatagramWalk },
-} as const satisfies Record<string, { label: string; kind: WalkKind; walk: DatagramWalk }>;
+  split: { label: "MessageCursor split", kind: "split", setup: () => splitWalk },
+  attrs: { label: "MessageCursor+AttrCursor", kind: "attrs", setup: () => attrsWalk },
+  splitDatagram: { label: "splitDatagram", kind: "split", setup: () => splitDatagramWalk },
+  generated: { label: "rtRoute (generated) → objects", kind: "table", setup: () => generatedWalk },
+  interpreter: { label: "Family.fromSpec (run-time interpreter)", kind: "table", setup: specWalk, unavailable: specMissing },
+  closures: { label: "closures (no JIT, CSP-safe)", kind: "table", setup: closuresWalk },
+} as const satisfies Record<string, WalkDef>;
 
 export type WalkName = keyof typeof WALKS;
 

@@ -2,7 +2,9 @@
  * mnl_walk: the C reference for the codec benchmark. It walks an nlrecord
  * file (per datagram: u32 little-endian length, then the bytes) the way a
  * libmnl user would: mnl_nlmsg_ok/mnl_nlmsg_next to split each datagram,
- * mnl_attr_parse with a callback for the attributes after struct rtmsg.
+ * mnl_attr_parse with a callback for the attributes after struct rtmsg, and
+ * (walk "table") the usual tb[RTA_MAX + 1] table with validation, read into
+ * a small struct per route: what the codec's decoders are measured against.
  *
  *   mnl_walk FILE WARMUP REPEATS   -> one JSON object on stdout
  *
@@ -15,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 
@@ -112,12 +115,71 @@ static void parse_route_attrs(const struct nlmsghdr *nlh, struct acc *a) {
   if (nlh->nlmsg_type == RTM_NEWROUTE) mnl_attr_parse(nlh, sizeof(struct rtmsg), attr_cb, a);
 }
 
+/* What a libmnl user keeps of a route. The walk writes one per route into
+ * `routes`, which has external linkage so that the stores are not dead code. */
+struct route {
+  uint8_t type, dst_len;
+  uint32_t table;
+  unsigned char dst[16];
+};
+struct route *routes;
+static size_t nroutes;
+
+struct table_parse {
+  const struct nlattr **tb;
+  uint16_t addr_len;
+  struct acc *a;
+};
+
+/* The callback of libmnl's route examples: skip types this build does not
+ * know, validate the ones the program reads, keep the rest. */
+static int table_cb(const struct nlattr *attr, void *data) {
+  struct table_parse *p = data;
+  if (mnl_attr_type_valid(attr, RTA_MAX) < 0) return MNL_CB_OK;
+  int type = mnl_attr_get_type(attr);
+  switch (type) {
+    case RTA_TABLE:
+    case RTA_OIF:
+    case RTA_PRIORITY:
+      if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0) return MNL_CB_ERROR;
+      break;
+    case RTA_DST:
+    case RTA_GATEWAY:
+    case RTA_PREFSRC:
+      if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, p->addr_len) < 0) return MNL_CB_ERROR;
+      break;
+  }
+  if (!p->tb[type]) p->a->attrs++;
+  p->tb[type] = attr;
+  return MNL_CB_OK;
+}
+
+static void parse_route_table(const struct nlmsghdr *nlh, struct acc *a) {
+  if (nlh->nlmsg_type != RTM_NEWROUTE) return;
+  const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+  const struct nlattr *tb[RTA_MAX + 1] = {0};
+  uint16_t alen = rtm->rtm_family == AF_INET ? 4 : rtm->rtm_family == AF_INET6 ? 16 : 0;
+  struct table_parse p = {tb, alen, a};
+  if (mnl_attr_parse(nlh, sizeof(struct rtmsg), table_cb, &p) < 0) return;
+  struct route *r = &routes[nroutes++];
+  r->type = rtm->rtm_type;
+  r->dst_len = rtm->rtm_dst_len;
+  r->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+  if (tb[RTA_DST]) memcpy(r->dst, mnl_attr_get_payload(tb[RTA_DST]), alen);
+  a->check += r->table + r->dst_len;
+}
+
 static void walk_split(const struct input *in, struct acc *a) {
   for_each_msg(in, a, add_type);
 }
 
 static void walk_attrs(const struct input *in, struct acc *a) {
   for_each_msg(in, a, parse_route_attrs);
+}
+
+static void walk_table(const struct input *in, struct acc *a) {
+  nroutes = 0;
+  for_each_msg(in, a, parse_route_table);
 }
 
 static int64_t now_ns(void) {
@@ -164,27 +226,31 @@ static void print_walk(const char *name, int64_t *samples, int n, const struct a
   printf("], \"medianNs\": %.0f}%s\n", median(samples, n), comma ? "," : "");
 }
 
+static const struct {
+  const char *name;
+  walk_fn *walk;
+} WALKS[] = {{"split", walk_split}, {"attrs", walk_attrs}, {"table", walk_table}};
+enum { NWALKS = sizeof WALKS / sizeof WALKS[0] };
+
 int main(int argc, char **argv) {
   if (argc != 4) return fail("usage: mnl_walk FILE WARMUP REPEATS");
   int warmup = atoi(argv[2]), repeats = atoi(argv[3]);
   if (warmup < 0 || repeats < 1) return fail("WARMUP must be >= 0 and REPEATS >= 1");
   struct input in = {0};
   if (load(argv[1], &in) < 0) return fail("cannot read the nlrec file");
-
-  struct acc split, attrs;
-  int64_t *split_ns = malloc((size_t)repeats * sizeof *split_ns);
-  int64_t *attrs_ns = malloc((size_t)repeats * sizeof *attrs_ns);
-  if (!split_ns || !attrs_ns) return fail("out of memory");
-  time_walk(walk_split, &in, warmup, repeats, split_ns, &split);
-  time_walk(walk_attrs, &in, warmup, repeats, attrs_ns, &attrs);
+  /* At most one route per smallest possible route message. */
+  routes = malloc((in.bytes / (NLMSG_HDRLEN + sizeof(struct rtmsg)) + 1) * sizeof *routes);
+  int64_t *samples = malloc((size_t)NWALKS * (size_t)repeats * sizeof *samples);
+  if (!routes || !samples) return fail("out of memory");
+  struct acc sums[NWALKS];
+  for (int w = 0; w < NWALKS; w++) time_walk(WALKS[w].walk, &in, warmup, repeats, samples + w * repeats, &sums[w]);
 
   printf("{\n  \"bytes\": %llu,\n  \"datagrams\": %zu,\n  \"warmup\": %d,\n  \"repeats\": %d,\n  \"walks\": {\n",
          (unsigned long long)in.bytes, in.n, warmup, repeats);
-  print_walk("split", split_ns, repeats, &split, 1);
-  print_walk("attrs", attrs_ns, repeats, &attrs, 0);
+  for (int w = 0; w < NWALKS; w++) print_walk(WALKS[w].name, samples + w * repeats, repeats, &sums[w], w < NWALKS - 1);
   printf("  }\n}\n");
-  free(split_ns);
-  free(attrs_ns);
+  free(samples);
+  free(routes);
   free(in.d);
   free(in.file);
   return 0;

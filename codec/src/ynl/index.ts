@@ -8,3 +8,4 @@ export * from "./family.js";
 export * from "./typed.js";
 export * from "./registry.js";
 export { applyOverlay } from "./overlay.js";
+export { setCompileEnabled, canCompile } from "./jit.js";
