@@ -48,10 +48,15 @@ function bytesType(hint: string | undefined): string {
 function memberType(mb: MemberModel, m: FamilyModel, t: TypeNames): string {
   if (mb.type === "string") return "string";
   if (mb.type === "binary") return mb.struct ? t.structs.get(mb.struct)! : bytesType(mb.displayHint);
+  if (mb.displayHint && ADDRESS_HINTS.has(mb.displayHint)) return "string | number";
   return intType(mb.type, mb.enum, mb.enumAsFlags, m, t);
 }
 
+/** Integers with an address hint decode to text; a number is still accepted when encoding. */
+const ADDRESS_HINTS = new Set(["ipv4", "ipv6", "ipv4-or-v6"]);
+
 function valueType(a: AttrModel, type: AttrType, m: FamilyModel, t: TypeNames): string {
+  if ((INT_NUMBER.has(type) || INT_BIG.has(type)) && a.displayHint && ADDRESS_HINTS.has(a.displayHint)) return "string | number";
   if (INT_NUMBER.has(type) || INT_BIG.has(type)) return intType(type, a.enum, a.enumAsFlags, m, t);
   switch (type) {
     case "flag": return "true";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NLMSG_DONE, UNKNOWN_ATTRS, splitDatagram, type NetlinkMessage, type Obj } from "@nlwire/codec";
+import { ByteWriter, NLM_F, NLMSG_DONE, UNKNOWN_ATTRS, splitDatagram, type NetlinkMessage, type Obj } from "@nlwire/codec";
 import { loadFixture } from "../../tools/fixture.js";
 import { loadFamily, loadModel, specFiles } from "./specs.js";
 
@@ -91,5 +91,23 @@ describe("interpreting rt-link on a recorded dump", () => {
       expect(bytes.subarray(16)).toEqual(m.payload);
       expect(bytes.length).toBe(m.header.length);
     }
+  });
+});
+
+describe("sub-message formats without attributes", () => {
+  it("keep bytes past the format's header, so they re-encode exactly", () => {
+    const tc = loadFamily("tc.yaml");
+    const w = new ByteWriter();
+    const m = w.beginMessage(36 /* RTM_NEWQDISC */, NLM_F.REQUEST, 1);
+    w.zeros(20); // struct tcmsg
+    const kind = w.beginAttr(1 /* TCA_KIND */);
+    w.bytes(new TextEncoder().encode("clsact")).u8(0).endAttr(kind);
+    w.attr(2 /* TCA_OPTIONS */, Uint8Array.from({ length: 24 }, (_, i) => i + 1));
+    w.endMessage(m);
+    const bytes = w.finish();
+    const [msg] = splitDatagram(bytes).messages;
+    const d = tc.decode(msg!, { fromKernel: false });
+    expect(d.attrs["kind"]).toBe("clsact");
+    expect(tc.encodeDecoded(d)).toEqual(bytes);
   });
 });

@@ -1079,8 +1079,8 @@ export interface TupleProtoAttrs {
 }
 
 export interface TupleIpAttrs {
-  "ip-v4-src"?: number;
-  "ip-v4-dst"?: number;
+  "ip-v4-src"?: string | number;
+  "ip-v4-dst"?: string | number;
   "ip-v6-src"?: string | Uint8Array;
   "ip-v6-dst"?: string | Uint8Array;
 }

@@ -849,8 +849,8 @@ export interface RpcStatus {
   version?: number;
   proc?: number;
   "service-time"?: bigint;
-  saddr4?: number;
-  daddr4?: number;
+  saddr4?: string | number;
+  daddr4?: string | number;
   saddr6?: string | Uint8Array;
   daddr6?: string | Uint8Array;
   sport?: number;

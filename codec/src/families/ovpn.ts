@@ -887,15 +887,15 @@ export type KeySlot = "primary" | "secondary";
 
 export interface Peer {
   id?: number;
-  "remote-ipv4"?: number;
+  "remote-ipv4"?: string | number;
   "remote-ipv6"?: string | Uint8Array;
   "remote-ipv6-scope-id"?: number;
   "remote-port"?: number;
   socket?: number;
   "socket-netnsid"?: number;
-  "vpn-ipv4"?: number;
+  "vpn-ipv4"?: string | number;
   "vpn-ipv6"?: string | Uint8Array;
-  "local-ipv4"?: number;
+  "local-ipv4"?: string | number;
   "local-ipv6"?: string | Uint8Array;
   "local-port"?: number;
   "keepalive-interval"?: number;
@@ -934,14 +934,14 @@ export interface Ovpn {
 
 export interface PeerNewInput {
   id?: number;
-  "remote-ipv4"?: number;
+  "remote-ipv4"?: string | number;
   "remote-ipv6"?: string | Uint8Array;
   "remote-ipv6-scope-id"?: number;
   "remote-port"?: number;
   socket?: number;
-  "vpn-ipv4"?: number;
+  "vpn-ipv4"?: string | number;
   "vpn-ipv6"?: string | Uint8Array;
-  "local-ipv4"?: number;
+  "local-ipv4"?: string | number;
   "local-ipv6"?: string | Uint8Array;
   "keepalive-interval"?: number;
   "keepalive-timeout"?: number;
@@ -950,13 +950,13 @@ export interface PeerNewInput {
 
 export interface PeerSetInput {
   id?: number;
-  "remote-ipv4"?: number;
+  "remote-ipv4"?: string | number;
   "remote-ipv6"?: string | Uint8Array;
   "remote-ipv6-scope-id"?: number;
   "remote-port"?: number;
-  "vpn-ipv4"?: number;
+  "vpn-ipv4"?: string | number;
   "vpn-ipv6"?: string | Uint8Array;
-  "local-ipv4"?: number;
+  "local-ipv4"?: string | number;
   "local-ipv6"?: string | Uint8Array;
   "keepalive-interval"?: number;
   "keepalive-timeout"?: number;

@@ -1359,8 +1359,8 @@ export interface OvsKeyMpls {
 }
 
 export interface OvsKeyIpv4 {
-  "ipv4-src"?: number;
-  "ipv4-dst"?: number;
+  "ipv4-src"?: string | number;
+  "ipv4-dst"?: string | number;
   "ipv4-proto"?: number;
   "ipv4-tos"?: number;
   "ipv4-ttl"?: number;

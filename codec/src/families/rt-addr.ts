@@ -320,7 +320,7 @@ export interface AddrAttrs {
   address?: string | Uint8Array;
   local?: string | Uint8Array;
   label?: string;
-  broadcast?: number;
+  broadcast?: string | number;
   anycast?: Uint8Array;
   cacheinfo?: IfaCacheinfo;
   multicast?: Uint8Array;

@@ -215,7 +215,7 @@ export const model: FamilyModel = {
 };
 
 export interface TcpMetrics {
-  "addr-ipv4"?: number;
+  "addr-ipv4"?: string | number;
   "addr-ipv6"?: string | Uint8Array;
   age?: bigint;
   "tw-tsval"?: number;
@@ -225,7 +225,7 @@ export interface TcpMetrics {
   "fopen-syn-drops"?: number;
   "fopen-syn-drop-ts"?: bigint;
   "fopen-cookie"?: Uint8Array;
-  "saddr-ipv4"?: number;
+  "saddr-ipv4"?: string | number;
   "saddr-ipv6"?: string | Uint8Array;
 }
 

@@ -8,7 +8,7 @@ import type { ByteWriter } from "../writer.js";
 import type { AttrModel, AttrSetModel, FamilyModel } from "./model.js";
 import { jitSet, type SetHelpers, type StructHelpers } from "./jit.js";
 import { compileStruct, type StructCodec, type ValueNames } from "./struct.js";
-import { formatHinted, hintReader, naming, parseHinted, type Naming } from "./values.js";
+import { formatHinted, hintReader, isAddressHint, naming, parseHinted, type Naming } from "./values.js";
 
 /**
  * The interpreter: attribute sets compiled once into tables of small decode
@@ -380,6 +380,7 @@ function compileAttr(a: AttrModel, c: FamilyCompiler): AttrCodec {
 type ValueCodec = Pick<AttrCodec, "decode" | "encode"> & Partial<Pick<AttrCodec, "nest" | "opaque">>;
 
 function valueCodec(a: AttrModel, type: AttrModel["type"], c: FamilyCompiler): ValueCodec {
+  if (INT_KINDS.has(type) && isAddressHint(a.displayHint)) return addressIntCodec(a, type as IntKind);
   if (INT_KINDS.has(type)) return intCodec(a, type as IntKind, c);
   switch (type) {
     case "flag": return flagCodec();
@@ -426,6 +427,24 @@ function intCodec(a: AttrModel, kind: IntKind, c: FamilyCompiler): ValueCodec {
       return named ? named.decode(v) : v;
     },
     encode,
+  };
+}
+
+/** An integer holding an address: text from the wire bytes; text or a number on encode. */
+function addressIntCodec(a: AttrModel, kind: IntKind): ValueCodec {
+  const size = intSize(kind) || 4;
+  const read = hintReader(a.displayHint)!;
+  return {
+    decode(ctx, off, len) {
+      if (len !== size) throw new MalformedError(`${kind} needs ${size} bytes, has ${len}`, off, ctx.path);
+      return read(ctx.r.bytes, off, len);
+    },
+    encode(w, v, ctx) {
+      if (typeof v === "number" || typeof v === "bigint") return writeInt(w, kind, v, a.byteOrder ?? "host", ctx.path);
+      const b = typeof v === "string" ? parseHinted(a.displayHint, v) : v instanceof Uint8Array ? v : undefined;
+      if (!b || b.length !== size) throw new EncodeError(`${String(v)} is not a ${size}-byte ${a.displayHint} address`, ctx.path);
+      w.bytes(b);
+    },
   };
 }
 
@@ -584,9 +603,12 @@ function typeValueCodec(a: AttrModel, c: FamilyCompiler, depth: number): ValueCo
   };
 }
 
-/** The selector's value, from the nest being filled or an outer one. */
-function selectorValue(parents: Obj[], selector: string): string | undefined {
-  for (let i = parents.length - 1; i >= 0; i--) {
+/**
+ * The selector's value, from the nest being filled or an outer one; with
+ * `ownOnly`, from the nest being filled alone (see subMessageCodec).
+ */
+function selectorValue(parents: Obj[], selector: string, ownOnly = false): string | undefined {
+  for (let i = parents.length - 1; i >= (ownOnly ? Math.max(0, parents.length - 1) : 0); i--) {
     const v = parents[i]![selector];
     if (v !== undefined) return String(v);
   }
@@ -598,10 +620,15 @@ function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
   const selector = a.selector;
   if (!sm || !selector) return binaryCodec(a);
   const formats = new Map(sm.formats.map((f) => [f.value, f]));
+  // A selector that is an attribute of the sub-message's own set (tc kind, rt-link kind,
+  // nftables name) is read from that nest alone, on decode as on encode. Otherwise a
+  // selector sent after the sub-message would be taken from an outer nest's attribute of
+  // the same name (nftables set-attrs.name for expr-attrs.data) instead of being deferred.
+  const ownOnly = Object.values(c.model.attrSets).some((s) => s.attrs.includes(a) && s.attrs.some((x) => x.name === selector));
   return {
     nest: true,
     decode: (ctx, off, len) => within(ctx, a.name, () => {
-      const sel = selectorValue(ctx.parents, selector);
+      const sel = selectorValue(ctx.parents, selector, ownOnly);
       if (sel === undefined) return DEFER;
       const f = formats.get(sel);
       if (!f) return ctx.r.copy(off, len); // a kind the spec does not describe
@@ -612,11 +639,14 @@ function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
         s.decodeInto(ctx.r, off, Math.min(len, s.size), o, ctx.path);
         start = off + Math.min(len, s.size);
       }
-      return f.attributeSet ? c.set(f.attributeSet).decode(ctx, start, off + len, o) : o;
+      if (f.attributeSet) return c.set(f.attributeSet).decode(ctx, start, off + len, o);
+      // A format without attributes: bytes past its header (a struct grown in a newer kernel) are kept.
+      if (start < off + len) notesOf(o).trailing = ctx.r.copy(start, off + len - start);
+      return o;
     }),
     encode(w, v, ctx) {
       if (v instanceof Uint8Array) return void w.bytes(v);
-      const sel = selectorValue(ctx.parents, selector);
+      const sel = selectorValue(ctx.parents, selector, ownOnly);
       const f = sel === undefined ? undefined : formats.get(sel);
       if (!f) throw new EncodeError(`no ${sm.name} format for ${selector}=${String(sel)}`, ctx.path);
       const o = (v ?? {}) as Obj;
@@ -628,6 +658,7 @@ function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
         copySymbols(o, attrs);
       }
       if (f.attributeSet) c.set(f.attributeSet).encode(w, attrs, ctx);
+      else if (o[WIRE_NOTES]?.trailing) w.bytes(o[WIRE_NOTES].trailing);
     },
   };
 }

@@ -3,7 +3,7 @@ import { MalformedError, type AttrPath } from "../errors.js";
 import type { ByteReader } from "../reader.js";
 import { decodeUtf8, findNul } from "../text.js";
 import type { AttrModel, AttrSetModel, StructModel } from "./model.js";
-import type { Naming } from "./values.js";
+import { isAddressHint, type Naming } from "./values.js";
 
 /**
  * Compiles struct and attribute-set decoders to JavaScript source with
@@ -75,7 +75,9 @@ export function jitStruct(s: StructModel, h: StructHelpers): ((r: ByteReader, of
     if (m.type === "pad") continue;
     const at = `off + ${m.offset}`;
     let expr: string;
-    if (JS_INT[m.type]) {
+    if (JS_INT[m.type] && isAddressHint(m.displayHint)) {
+      expr = `${env.ref(h.hint(m.displayHint)!)}(b, ${at}, ${m.len})`;
+    } else if (JS_INT[m.type]) {
       expr = `v.${JS_INT[m.type]![0]}(${at}, ${littleEndianExpr(m.byteOrder)})`;
       const n = h.naming(m.enum, m.enumAsFlags);
       if (n) expr = `${env.ref(n)}.decode(${expr})`;
@@ -123,6 +125,10 @@ function fastCase(a: AttrModel, h: SetHelpers, env: Env): string | undefined {
   const key = lit(a.name);
   const slow = `{ const d = H.one(ctx, obj, type, flags, vo, vl, index); if (d !== undefined) (deferred ??= []).push(d); }`;
   const int = JS_INT[a.type];
+  if (int && isAddressHint(a.displayHint)) {
+    const f = h.hint(a.displayHint)!;
+    return `if (vl === ${int[1]} && flags === 0) obj[${key}] = ${env.ref(f)}(b, vo, vl); else ${slow}`;
+  }
   if (int) {
     let expr = `v.${int[0]}(vo, ${littleEndianExpr(a.byteOrder)})`;
     const n = h.naming(a);

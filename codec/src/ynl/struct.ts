@@ -5,7 +5,7 @@ import { decodeUtf8, encodeUtf8, findNul } from "../text.js";
 import type { ByteWriter } from "../writer.js";
 import type { MemberModel, StructModel } from "./model.js";
 import { jitStruct, type StructHelpers } from "./jit.js";
-import { formatHinted, parseHinted, type Naming } from "./values.js";
+import { formatHinted, hintReader, isAddressHint, parseHinted, type Naming } from "./values.js";
 
 /**
  * A compiled struct (fixed headers, binary attributes that hold a C struct).
@@ -40,7 +40,22 @@ interface MemberCodec {
   write(w: ByteWriter, v: unknown, path: AttrPath): void;
 }
 
+/** A struct member that holds an address: text from its wire bytes (see isAddressHint). */
+function addressMember(m: MemberModel): Pick<MemberCodec, "read" | "write"> {
+  const read = hintReader(m.displayHint)!;
+  return {
+    read: (r, off) => read(r.bytes, off, m.len),
+    write(w, v, path) {
+      if (v === undefined || typeof v === "number" || typeof v === "bigint") return writeInt(w, m.type as IntKind, v ?? 0, m.byteOrder ?? "host", path);
+      const b = typeof v === "string" ? parseHinted(m.displayHint, v) : v instanceof Uint8Array ? v : undefined;
+      if (!b || b.length !== m.len) throw new EncodeError(`${String(v)} is not a ${m.len}-byte ${m.displayHint} address`, path);
+      w.bytes(b);
+    },
+  };
+}
+
 function intMember(m: MemberModel, names: ValueNames): Pick<MemberCodec, "read" | "write"> {
+  if (isAddressHint(m.displayHint)) return addressMember(m);
   const kind = m.type as IntKind;
   const order = m.byteOrder ?? "host";
   const named = names.naming(m.enum, m.enumAsFlags);

@@ -108,3 +108,13 @@ function formatUuid(b: Uint8Array): string {
   const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/**
+ * Integers that hold an address (a u32 with display-hint ipv4, as in
+ * conntrack tuples or IFA_BROADCAST in some specs) read as text from their
+ * wire bytes, which carry the address in network order whatever byte order
+ * the spec gives the integer.
+ */
+export function isAddressHint(hint: string | undefined): boolean {
+  return hint === "ipv4" || hint === "ipv4-or-v6" || hint === "ipv6";
+}
