@@ -180,8 +180,7 @@ function compileSet(m: AttrSetModel, c: FamilyCompiler): SetCodec {
     attrByType: (t) => modelsByType.get(t),
     // The first call compiles the set and puts the result in its own place.
     decode(ctx, start, end, into = {}) {
-      const fast = jitSet(m, setHelpers(c, byType)) as SetCodec["decode"] | undefined;
-      codec.decode = fast ? (x, s, e, o = {}) => fast(x, s, e, o) : closures;
+      codec.decode = (jitSet(m, setHelpers(c, byType)) as SetCodec["decode"] | undefined) ?? closures;
       return codec.decode(ctx, start, end, into);
     },
     encode: (w, value, ctx) => encodeSet(m.name, byName, w, value, ctx),

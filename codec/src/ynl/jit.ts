@@ -113,7 +113,7 @@ export interface SetHelpers {
   nestFlags: symbol;
 }
 
-export type SetDecoder = (ctx: { r: ByteReader; path: (string | number)[]; parents: unknown[] }, start: number, end: number, obj: Record<string, unknown>) => Record<string, unknown>;
+export type SetDecoder = (ctx: { r: ByteReader; path: (string | number)[]; parents: unknown[] }, start: number, end: number, obj?: Record<string, unknown>) => Record<string, unknown>;
 
 function badLength(pos: number, len: number, room: number, rawType: number, path: AttrPath): never {
   throw new MalformedError(`attribute length ${len} outside 4..${room}`, pos, [...path, rawType & 0x3fff]);
@@ -177,6 +177,7 @@ export function jitSet(m: AttrSetModel, h: SetHelpers): SetDecoder | undefined {
   }
   const body = `const H = E[0], NF = E[1], BAD = E[2];
 return function (ctx, start, end, obj) {
+  if (obj === undefined) obj = {};
   const r = ctx.r, v = r.view, b = r.bytes, le = r.littleEndian, path = ctx.path;
   r.need(start, end - start, "attributes", path);
   ctx.parents.push(obj);

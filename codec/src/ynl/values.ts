@@ -64,7 +64,23 @@ export function naming(e: EnumModel, asFlags: boolean | undefined): Naming {
 }
 
 const UUID_LEN = 16;
-const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+/**
+ * "a.b" for every pair of octets, made on first use: route dumps are mostly
+ * IPv4 addresses, and two joins of cached halves cost far less than
+ * formatting four numbers and joining seven pieces.
+ */
+let OCTET_PAIRS: (string | undefined)[] | undefined;
+
+function octetPair(hi: number, lo: number): string {
+  // Filled, not sparse: a sparse array would drop to slow dictionary lookups.
+  const t = (OCTET_PAIRS ??= new Array<string | undefined>(65536).fill(undefined));
+  const k = (hi << 8) | lo;
+  return (t[k] ??= `${hi}.${lo}`);
+}
+
+function ipv4Text(b: Uint8Array, o: number): string {
+  return octetPair(b[o]!, b[o + 1]!) + "." + octetPair(b[o + 2]!, b[o + 3]!);
+}
 
 /**
  * A reader for a binary value with a display hint, straight from the
@@ -73,8 +89,7 @@ const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i
  */
 export function hintReader(hint: string | undefined): ((b: Uint8Array, off: number, len: number) => unknown) | undefined {
   if (hint === "ipv4") {
-    // Route dumps are mostly IPv4 addresses: a table of the 256 octet strings saves the number formatting.
-    return (b, o, n) => (n === 4 ? OCTETS[b[o]!]! + "." + OCTETS[b[o + 1]!]! + "." + OCTETS[b[o + 2]!]! + "." + OCTETS[b[o + 3]!]! : b.slice(o, o + n));
+    return (b, o, n) => (n === 4 ? ipv4Text(b, o) : b.slice(o, o + n));
   }
   if (!hint || hint === "hex") return undefined;
   const h = hint as DisplayHint;
