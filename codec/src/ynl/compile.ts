@@ -151,6 +151,28 @@ export class FamilyCompiler implements ValueNames {
     });
   }
 
+  private subMessageReach?: Set<string>;
+
+  /** Whether decoding set `name` can reach a sub-message, through any depth of nesting. */
+  reachesSubMessage(name: string): boolean {
+    if (!this.subMessageReach) {
+      // A fixpoint over all sets: recursive nests (tc actions, nl80211) make a simple DFS cache wrong.
+      const sets = Object.values(this.model.attrSets);
+      const reach = new Set(sets.filter((s) => s.attrs.some((a) => a.type === "sub-message")).map((s) => s.name));
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const s of sets) {
+          if (!reach.has(s.name) && s.attrs.some((a) => a.nested !== undefined && reach.has(a.nested))) {
+            reach.add(s.name);
+            grew = true;
+          }
+        }
+      }
+      this.subMessageReach = reach;
+    }
+    return this.subMessageReach.has(name);
+  }
+
   set(name: string): SetCodec {
     let s = this.sets.get(name);
     if (!s) {
@@ -180,7 +202,7 @@ function compileSet(m: AttrSetModel, c: FamilyCompiler): SetCodec {
     attrByType: (t) => modelsByType.get(t),
     // The first call compiles the set and puts the result in its own place.
     decode(ctx, start, end, into = {}) {
-      codec.decode = (jitSet(m, setHelpers(c, byType)) as SetCodec["decode"] | undefined) ?? closures;
+      codec.decode = (jitSet(m, setHelpers(c, byType, m.name)) as SetCodec["decode"] | undefined) ?? closures;
       return codec.decode(ctx, start, end, into);
     },
     encode: (w, value, ctx) => encodeSet(m.name, byName, w, value, ctx),
@@ -188,11 +210,11 @@ function compileSet(m: AttrSetModel, c: FamilyCompiler): SetCodec {
   return codec;
 }
 
-function setHelpers(c: FamilyCompiler, byType: (AttrCodec | undefined)[]): SetHelpers {
+function setHelpers(c: FamilyCompiler, byType: (AttrCodec | undefined)[], name: string): SetHelpers {
   return {
     one: (ctx, obj, type, flags, vo, vl, index) => decodeOne(ctx as DecodeCtx, obj as Obj, byType[type], type, flags, vo, vl, index),
     fail: (ctx, obj, e, name, type, flags, vo, vl, index, depth) => failed(ctx as DecodeCtx, obj as Obj, e, name, type, flags, vo, vl, index, depth),
-    finish: (ctx, obj, deferred, pos, trailing) => finishSet(ctx as DecodeCtx, obj as Obj, deferred as Deferred[] | undefined, pos, trailing),
+    finish: (ctx, obj, deferred, pos, trailing, tracked) => finishSet(ctx as DecodeCtx, obj as Obj, deferred as Deferred[] | undefined, pos, trailing, tracked),
     set: (name) => (ctx, start, end, into) => c.set(name).decode(ctx as DecodeCtx, start, end, into as Obj),
     struct: (name) => {
       const s = c.struct(name);
@@ -201,6 +223,7 @@ function setHelpers(c: FamilyCompiler, byType: (AttrCodec | undefined)[]): SetHe
     naming: (a) => c.naming(a.enum, a.enumAsFlags),
     hint: hintReader,
     nestFlags: NEST_FLAGS,
+    tracksParents: c.reachesSubMessage(name),
   };
 }
 
@@ -280,9 +303,9 @@ export function failed(
 }
 
 /** The end of a nest: late sub-messages, the parents stack, trailing bytes. */
-export function finishSet(ctx: DecodeCtx, obj: Obj, deferred: Deferred[] | undefined, pos: number, trailing: number): void {
+export function finishSet(ctx: DecodeCtx, obj: Obj, deferred: Deferred[] | undefined, pos: number, trailing: number, tracked = true): void {
   if (deferred) decodeDeferred(deferred, obj, ctx);
-  ctx.parents.pop();
+  if (tracked) ctx.parents.pop();
   if (trailing > 0) notesOf(obj).trailing = ctx.r.copy(pos, trailing);
 }
 

@@ -104,13 +104,15 @@ export interface SetHelpers {
   one(ctx: unknown, obj: unknown, type: number, flags: number, vo: number, vl: number, index: number): unknown;
   /** The general failure path (see compile.ts failed). */
   fail(ctx: unknown, obj: unknown, e: unknown, name: string, type: number, flags: number, vo: number, vl: number, index: number, depth: number): void;
-  finish(ctx: unknown, obj: unknown, deferred: unknown[] | undefined, pos: number, trailing: number): void;
+  finish(ctx: unknown, obj: unknown, deferred: unknown[] | undefined, pos: number, trailing: number, tracked: boolean): void;
   /** Decoder of another attribute set, for nests. */
   set(name: string): (ctx: unknown, start: number, end: number, into: Record<string, unknown>) => Record<string, unknown>;
   struct(name: string): { size: number; read: (r: ByteReader, off: number) => Record<string, unknown> };
   naming(a: AttrModel): Naming | undefined;
   hint(hint: string | undefined): ((b: Uint8Array, off: number, len: number) => unknown) | undefined;
   nestFlags: symbol;
+  /** Whether a sub-message may be decoded inside this set (then the set must stack itself for selectors). */
+  tracksParents: boolean;
 }
 
 export type SetDecoder = (ctx: { r: ByteReader; path: (string | number)[]; parents: unknown[] }, start: number, end: number, obj?: Record<string, unknown>) => Record<string, unknown>;
@@ -175,12 +177,14 @@ export function jitSet(m: AttrSetModel, h: SetHelpers): SetDecoder | undefined {
     const code = fastCase(a, h, env);
     if (code) cases.push(`case ${a.value}: ${code} break;`);
   }
+  // The parents stack serves sub-message selectors; a set with none below it skips it.
+  const track = h.tracksParents;
   const body = `const H = E[0], NF = E[1], BAD = E[2];
 return function (ctx, start, end, obj) {
   if (obj === undefined) obj = {};
   const r = ctx.r, v = r.view, b = r.bytes, le = r.littleEndian, path = ctx.path;
-  r.need(start, end - start, "attributes", path);
-  ctx.parents.push(obj);
+  if (start < 0 || start > end || end > r.length) r.need(start, end - start, "attributes", path);
+  ${track ? "ctx.parents.push(obj);" : ""}
   let pos = start, index = 0, deferred;
   while (end - pos >= 4) {
     const len = v.getUint16(pos, le), raw = v.getUint16(pos + 2, le);
@@ -194,8 +198,8 @@ return function (ctx, start, end, obj) {
     }
     index++;
   }
-  if (deferred !== undefined || pos < end) H.finish(ctx, obj, deferred, pos, end - pos);
-  else ctx.parents.pop();
+  if (deferred !== undefined || pos < end) H.finish(ctx, obj, deferred, pos, end - pos, ${track});
+  ${track ? "else ctx.parents.pop();" : ""}
   return obj;
 };`;
   return new Function("E", body)(env.values) as SetDecoder;
