@@ -3,7 +3,7 @@ import { MalformedError, type AttrPath } from "../errors.js";
 import type { ByteReader } from "../reader.js";
 import { decodeUtf8, findNul } from "../text.js";
 import type { AttrModel, AttrSetModel, StructModel } from "./model.js";
-import { isAddressHint, type Naming } from "./values.js";
+import { ipv4Text, ipv6Text, isAddressHint, type Naming } from "./values.js";
 
 /**
  * Compiles struct and attribute-set decoders to JavaScript source with
@@ -146,6 +146,14 @@ function fastCase(a: AttrModel, h: SetHelpers, env: Env): string | undefined {
       if (a.struct) {
         const s = h.struct(a.struct);
         return `if (vl === ${s.size} && flags === 0) obj[${key}] = ${env.ref(s.read)}(r, vo); else ${slow}`;
+      }
+      // Addresses are called as plain module functions, which V8 inlines, unlike a closure made per hint.
+      const v4 = a.displayHint === "ipv4" || a.displayHint === "ipv4-or-v6";
+      const v6 = a.displayHint === "ipv6" || a.displayHint === "ipv4-or-v6";
+      if (v4 || v6) {
+        const four = v4 ? `if (flags === 0 && vl === 4) obj[${key}] = ${env.ref(ipv4Text)}(b, vo); else ` : "";
+        const sixteen = v6 ? `if (flags === 0 && vl === 16) obj[${key}] = ${env.ref(ipv6Text)}(b, vo); else ` : "";
+        return `${four}${sixteen}${slow}`;
       }
       const f = h.hint(a.displayHint);
       const expr = f ? `${env.ref(f)}(b, vo, vl)` : "b.slice(vo, vo + vl)";

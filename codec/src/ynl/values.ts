@@ -78,7 +78,19 @@ function octetPair(hi: number, lo: number): string {
   return (t[k] ??= `${hi}.${lo}`);
 }
 
-function ipv4Text(b: Uint8Array, o: number): string {
+function ipv4OrBytes(b: Uint8Array, o: number, n: number): string | Uint8Array {
+  return n === 4 ? ipv4Text(b, o) : b.slice(o, o + n);
+}
+
+function ipv4OrV6OrBytes(b: Uint8Array, o: number, n: number): string | Uint8Array {
+  return n === 4 ? ipv4Text(b, o) : n === 16 ? ipv6Text(b, o) : b.slice(o, o + n);
+}
+
+export function ipv6Text(b: Uint8Array, o: number): string {
+  return formatIPv6(b.subarray(o, o + 16));
+}
+
+export function ipv4Text(b: Uint8Array, o: number): string {
   return octetPair(b[o]!, b[o + 1]!) + "." + octetPair(b[o + 2]!, b[o + 3]!);
 }
 
@@ -88,9 +100,8 @@ function ipv4Text(b: Uint8Array, o: number): string {
  * Undefined for hints that do not change the value (hex, none).
  */
 export function hintReader(hint: string | undefined): ((b: Uint8Array, off: number, len: number) => unknown) | undefined {
-  if (hint === "ipv4") {
-    return (b, o, n) => (n === 4 ? ipv4Text(b, o) : b.slice(o, o + n));
-  }
+  if (hint === "ipv4") return ipv4OrBytes;
+  if (hint === "ipv4-or-v6") return ipv4OrV6OrBytes;
   if (!hint || hint === "hex") return undefined;
   const h = hint as DisplayHint;
   return (b, o, n) => formatHinted(h, b.subarray(o, o + n)) ?? b.slice(o, o + n);
