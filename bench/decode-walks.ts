@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
-import { ByteReader, Family, MessageCursor, canCompile, setCompileEnabled, type NlMsgHeader } from "@nlwire/codec";
+import { ByteReader, Family, MessageCursor, canCompile, setCompileEnabled } from "@nlwire/codec";
 import { rtRoute } from "@nlwire/codec/families/rt-route";
 import { ROOT } from "../tools/paths.js";
 import { RTM } from "../tools/rtnl.js";
@@ -17,10 +17,6 @@ import type { DatagramWalk, WalkSums } from "./walks.js";
 /** The kernel's YNL spec, beside the repository, for the run-time interpreter. */
 export const RT_ROUTE_SPEC = join(ROOT, "..", "shared", "netlink-specs", "rt-route.yaml");
 
-function header(c: MessageCursor): NlMsgHeader {
-  return { length: c.length, type: c.type, flags: c.flags, seq: c.seq, pid: c.pid };
-}
-
 /** The generated family, typed: `m.attrs` is RouteAttrs once `op` and `kind` are checked. */
 export function generatedWalk(datagram: Uint8Array, sums: WalkSums): void {
   const r = new ByteReader(datagram);
@@ -28,7 +24,7 @@ export function generatedWalk(datagram: Uint8Array, sums: WalkSums): void {
   while (c.next()) {
     sums.messages++;
     if (c.type !== RTM.NEWROUTE) continue;
-    const m = rtRoute.decodeAt(r, c.payloadOffset, c.offset + c.length, header(c));
+    const m = rtRoute.decodeCursor(c);
     if (m.op !== "getroute" || m.kind !== "reply") continue;
     sums.attrs += Object.keys(m.attrs).length;
     sums.check += (m.attrs.table ?? m.fixed?.["rtm-table"] ?? 0) + (m.fixed?.["rtm-dst-len"] ?? 0);
@@ -43,7 +39,7 @@ export function interpretedWalk(family: Family): DatagramWalk {
     while (c.next()) {
       sums.messages++;
       if (c.type !== RTM.NEWROUTE) continue;
-      const m = family.decodeAt(r, c.payloadOffset, c.offset + c.length, header(c));
+      const m = family.decodeCursor(c);
       if (m.op !== "getroute" || m.kind !== "reply") continue;
       const table = (m.attrs["table"] ?? m.fixed?.["rtm-table"] ?? 0) as number;
       sums.attrs += Object.keys(m.attrs).length;

@@ -2,7 +2,7 @@ import { GENL_HDRLEN } from "../align.js";
 import { MalformedError, isCodecError, type CodecError } from "../errors.js";
 import { decodeGenlHeader, encodeGenlHeader, type GenlHeader } from "../genl.js";
 import { NLM_F, type NlMsgHeader } from "../header.js";
-import type { NetlinkMessage } from "../message.js";
+import type { MessageCursor, NetlinkMessage } from "../message.js";
 import { ByteReader } from "../reader.js";
 import { ByteWriter } from "../writer.js";
 import { FamilyCompiler, type DecodeCtx, type Obj, type SetCodec } from "./compile.js";
@@ -182,6 +182,11 @@ export class Family {
 
   decode(msg: NetlinkMessage, opts: DecodeOptions = {}): DecodedMessage {
     return this.decodeAt(new ByteReader(msg.payload), 0, msg.payload.length, msg.header, opts);
+  }
+
+  /** Decodes the message a MessageCursor stands on (the hot path for dumps). */
+  decodeCursor(c: MessageCursor, opts: DecodeOptions = NO_OPTIONS): DecodedMessage {
+    return this.decodeAt(c.reader, c.payloadOffset, c.offset + c.length, c.header(), opts);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ByteWriter } from "../writer.js";
-import type { NetlinkMessage } from "../message.js";
+import type { MessageCursor, NetlinkMessage } from "../message.js";
 import type { ByteReader } from "../reader.js";
 import type { NlMsgHeader } from "../header.js";
 import { Family, type DecodeOptions, type DecodedMessage, type MessageKind } from "./family.js";
@@ -94,6 +94,10 @@ export class TypedFamily<O extends OpsShape> {
 
   decode(msg: NetlinkMessage, opts?: DecodeOptions): DecodedOf<O> {
     return this.family.decode(msg, opts) as DecodedOf<O>;
+  }
+
+  decodeCursor(c: MessageCursor, opts?: DecodeOptions): DecodedOf<O> {
+    return this.family.decodeCursor(c, opts) as DecodedOf<O>;
   }
 
   decodeAt(r: ByteReader, start: number, end: number, header: NlMsgHeader, opts?: DecodeOptions): DecodedOf<O> {
