@@ -32,12 +32,7 @@ export class MessageCursor {
     const v = this.reader.view;
     const le = this.reader.littleEndian;
     const len = v.getUint32(pos, le);
-    if (len < NLMSG_HDRLEN) {
-      throw new MalformedError(`nlmsg_len ${len} shorter than the header`, pos, []);
-    }
-    if (len > this.end - pos) {
-      throw new TruncatedError(`message (nlmsg_len ${len})`, pos, [], len, this.end - pos);
-    }
+    if (len < NLMSG_HDRLEN || len > this.end - pos) badLength(len, pos, this.end - pos);
     // Four fields per step, the rest on demand: a lean cursor is one V8 keeps in registers.
     this.offset = pos;
     this.length = len;
@@ -72,6 +67,12 @@ export class MessageCursor {
   get trailing(): number {
     return this.end - this.pos;
   }
+}
+
+/** Kept out of next(), so that next() stays small enough for V8 to inline it. */
+function badLength(len: number, pos: number, room: number): never {
+  if (len < NLMSG_HDRLEN) throw new MalformedError(`nlmsg_len ${len} shorter than the header`, pos, []);
+  throw new TruncatedError(`message (nlmsg_len ${len})`, pos, [], len, room);
 }
 
 /** True when [from, to) is exactly the zero padding that follows `len` bytes. */
