@@ -209,8 +209,7 @@ export class Family {
     const ctx = this.context(r, opts.strict ?? false);
     const { fixed, set } = this.codecs(info);
     if (fixed) {
-      r.need(off, fixed.size, fixed.name, [fixed.name]);
-      out.fixed = fixed.read(r, off);
+      out.fixed = fixed.read(r, off); // checks that the whole header is there
       off += fixed.size;
     }
     if (set) {

@@ -138,7 +138,7 @@ export function compileStruct(s: StructModel, names: ValueNames): StructCodec {
     read(r, off, len = s.size) {
       if (fast === undefined) fast = jitStruct(s, names.jitHelpers()) ?? null;
       if (fast && len >= s.size) {
-        r.need(off, s.size, `struct ${s.name}`);
+        if (off < 0 || off + s.size > r.length) r.need(off, s.size, `struct ${s.name}`, [s.name]);
         return fast(r, off);
       }
       const o: Record<string, unknown> = {};
