@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { run } from "./exec.js";
-import { BUILD_DIR } from "./paths.js";
+import { BUILD_DIR, ROOT } from "./paths.js";
 
 /**
  * nlrecord (tools/nlrecord.c) and its output, the nlrec format: per
@@ -11,6 +11,8 @@ import { BUILD_DIR } from "./paths.js";
 
 /** The C recorder built by tools/Makefile. */
 export const NLRECORD = join(BUILD_DIR, "tools", "nlrecord");
+/** NLRECORD relative to the repository root, as fixtures name it in the commands that made them. */
+export const NLRECORD_CMD = relative(ROOT, NLRECORD);
 
 /**
  * Splits an nlrec image into one Uint8Array per datagram: views of `bytes`,

@@ -19,6 +19,9 @@ function findRoot(): string {
 }
 
 export const ROOT = findRoot();
-/** Where the Makefiles put the C programs: build/tools, build/bench. */
-export const BUILD_DIR = join(ROOT, "build");
+/**
+ * Where the Makefiles put the C programs: build-tools/tools, build-tools/bench.
+ * Not build/: that is node-gyp's, and `node-gyp rebuild` (npm install) deletes it whole.
+ */
+export const BUILD_DIR = join(ROOT, "build-tools");
 export const FIXTURES_DIR = join(ROOT, "test", "fixtures");

@@ -18,7 +18,7 @@ import { ByteReader, ByteWriter, GENL_ID_CTRL, MessageCursor, NLM_F, NLMSG_DONE,
 import { runText } from "./exec.js";
 import { recordingStamp, saveFixture, type CrossCheck, type Fixture } from "./fixture.js";
 import { withNetns } from "./netns.js";
-import { nlrecordArgs, nlrecordCommand, parseNlrec, record } from "./nlrec.js";
+import { NLRECORD_CMD, nlrecordArgs, nlrecordCommand, parseNlrec, record } from "./nlrec.js";
 import { FIXTURES_DIR } from "./paths.js";
 import {
   CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, CTRL_CMD_GETPOLICY, DUMP, NETDEV_CMD_DEV_GET, NETLINK_GENERIC,
@@ -162,7 +162,7 @@ function exchange(s: Scene | null, protocol: number, requests: Uint8Array[], exp
     if (expect === "dump" && !r.done) throw new Error("dump without NLMSG_DONE");
     const args = requests.map((_, i) => `<sent[${i}]>`).join(" ");
     const where = s ? "ip netns exec NS " : "";
-    return { protocol, sent: requests, received, invocation: `${where}build/tools/nlrecord ${protocol} --ext-ack ${args}` };
+    return { protocol, sent: requests, received, invocation: `${where}${NLRECORD_CMD} ${protocol} --ext-ack ${args}` };
   }
 }
 
@@ -684,7 +684,7 @@ async function recordEvents(s: Scene, steps: Line[]): Promise<{ x: Exchange; mon
     protocol: NETLINK_ROUTE,
     sent: [],
     received: parseNlrec(Buffer.concat(recOut), { copy: true }),
-    invocation: `ip netns exec NS build/tools/nlrecord ${nlrecordArgs(NETLINK_ROUTE, [], listen).join(" ")} (started before the steps after "# recording:")`,
+    invocation: `ip netns exec NS ${NLRECORD_CMD} ${nlrecordArgs(NETLINK_ROUTE, [], listen).join(" ")} (started before the steps after "# recording:")`,
   };
   const output = nonEmptyLines(Buffer.concat(monOut).toString("utf8"));
   return { x, monitor: { command: `ip -n NS ${monitorArgs.join(" ")}`, output } };

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { NLM_F } from "@nlwire/codec";
 import { recordingStamp, saveFixture, type Fixture } from "./fixture.js";
 import { ipIn, withNetns } from "./netns.js";
-import { record } from "./nlrec.js";
+import { NLRECORD_CMD, record } from "./nlrec.js";
 import { FIXTURES_DIR } from "./paths.js";
 import {
   NETDEV_CMD_DEV_GET, NETLINK_GENERIC, dumpRequest, genlRequest, ifinfomsg, message, resolveFamily, stringAttr,
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       ...base("RTM_GETLINK dump of a namespace holding lo, a veth pair and a bridge", NETLINK_ROUTE, [
         "ip netns add NS",
         ...LINK_STATE.map((l) => `ip -n NS ${l}`),
-        "ip netns exec NS build/tools/nlrecord 0 <sent[0]>",
+        `ip netns exec NS ${NLRECORD_CMD} 0 <sent[0]>`,
       ]),
       sent,
       received: record(NETLINK_ROUTE, sent, { netns: ns }),
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         ...base(
           `RTM_NEWLINK with an IFLA_IFNAME longer than IFNAMSIZ, ${extAck ? "with NETLINK_EXT_ACK" : "without extended ACK"}`,
           NETLINK_ROUTE,
-          [`ip netns exec NS build/tools/nlrecord 0${extAck ? " --ext-ack" : ""} <sent[0]>`],
+          [`ip netns exec NS ${NLRECORD_CMD} 0${extAck ? " --ext-ack" : ""} <sent[0]>`],
         ),
         sent: bad,
         received: record(NETLINK_ROUTE, bad, { netns: ns, extAck }),
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const missing = [genlRequest(netdev, NETDEV_CMD_DEV_GET, 1, 9)];
     saveFixture(fixture("netdev-dev-get-missing-ifindex"), {
       ...base("netdev DEV_GET do request without the required NETDEV_A_DEV_IFINDEX", NETLINK_GENERIC, [
-        "ip netns exec NS build/tools/nlrecord 16 --ext-ack <sent[0]>",
+        `ip netns exec NS ${NLRECORD_CMD} 16 --ext-ack <sent[0]>`,
       ]),
       genlFamilies: { netdev },
       sent: missing,

@@ -1,0 +1,143 @@
+import { EBADF, ENOBUFS, NotSupportedError, OverrunError, TransportError } from "./errors.js";
+import { loadNativeAddon, type NativeAddon, type NativeSocket } from "./native-addon.js";
+import {
+  FLAG_OPTIONS,
+  netnsTarget,
+  type FlagOption,
+  type GroupControl,
+  type OpenOptions,
+  type OptionControl,
+  type OptionName,
+  type Receiver,
+  type SizeOption,
+  type Transport,
+} from "./transport.js";
+
+/** Node-API would quietly turn 1.5 or NaN into some u32: refuse them here. */
+function u32(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`${what}: ${value} is not a u32`);
+  return value;
+}
+
+/** Throws TransportError for a negative result (a negative errno); passes the rest through. */
+function check(result: number, op: string): number {
+  if (result < 0) throw new TransportError(op, -result);
+  return result;
+}
+
+/**
+ * Opens a netlink socket through the native addon, bound (with `groups`)
+ * so that its port id is known at once. With `netns` the socket lives in
+ * that namespace for good, while the calling thread stays in its own.
+ */
+export function openNative(opts: OpenOptions): NativeTransport {
+  const addon = loadNativeAddon();
+  const target = opts.netns === undefined ? undefined : netnsTarget(opts.netns);
+  if (typeof target === "number") u32(target, "netns fd");
+  const protocol = u32(opts.protocol, "protocol");
+  const s = target === undefined ? addon.open(protocol) : addon.open(protocol, target);
+  if (typeof s === "number") throw new TransportError(target === undefined ? "open" : `open in netns ${target}`, -s);
+  try {
+    check(addon.bind(s, u32(opts.groups ?? 0, "groups")), "bind");
+    return new NativeTransport(addon, s, protocol, check(addon.portId(s), "getsockname"));
+  } catch (e) {
+    addon.close(s);
+    throw e;
+  }
+}
+
+export class NativeTransport implements Transport {
+  readonly kind = "native";
+  readonly protocol: number;
+  readonly portId: number;
+  readonly groups: GroupControl;
+  readonly options: OptionControl;
+  readonly #addon: NativeAddon;
+  readonly #socket: NativeSocket;
+  #receiver: Receiver | null = null;
+  #closed = false;
+
+  constructor(addon: NativeAddon, socket: NativeSocket, protocol: number, portId: number) {
+    this.#addon = addon;
+    this.#socket = socket;
+    this.protocol = protocol;
+    this.portId = portId;
+    this.groups = {
+      join: (group) => void check(addon.join(socket, u32(group, "group")), `join group ${group}`),
+      leave: (group) => void check(addon.leave(socket, u32(group, "group")), `leave group ${group}`),
+    };
+    this.options = new NativeOptions(addon, socket);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(datagram: Uint8Array): Promise<void> {
+    try {
+      // The kernel handles a request inside sendmsg, on this thread: it is done when this returns.
+      check(this.#addon.send(this.#socket, datagram), "send");
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  receive(receiver: Receiver | null): void {
+    if (this.#closed) throw new TransportError("receive", EBADF, "the transport is closed");
+    this.#receiver = receiver;
+    if (receiver) check(this.#addon.start(this.#socket, this.#deliver), "receive");
+    else this.#addon.stop(this.#socket);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#addon.close(this.#socket);
+    const r = this.#receiver;
+    this.#receiver = null;
+    r?.end?.();
+  }
+
+  readonly #deliver = (data: Uint8Array | undefined, errno: number, from: number, nsid: number | undefined): void => {
+    const r = this.#receiver;
+    if (!r) return;
+    if (data) return r.datagram(data, nsid === undefined ? { from } : { from, nsid });
+    if (errno === -ENOBUFS) return r.error(new OverrunError());
+    // The addon has stopped polling: any error but ENOBUFS ends reception.
+    this.#receiver = null;
+    r.error(new TransportError("receive", -errno));
+  };
+}
+
+class NativeOptions implements OptionControl {
+  readonly #addon: NativeAddon;
+  readonly #socket: NativeSocket;
+
+  constructor(addon: NativeAddon, socket: NativeSocket) {
+    this.#addon = addon;
+    this.#socket = socket;
+  }
+
+  set(name: FlagOption, on: boolean): void;
+  set(name: SizeOption, bytes: number): void;
+  set(name: OptionName, value: boolean | number): void {
+    if (typeof value === "number" && !(Number.isInteger(value) && value >= 0 && value <= 0x7fffffff)) {
+      throw new RangeError(`${name}: ${value} is not a buffer size`);
+    }
+    check(this.#addon.setOption(this.#socket, this.#index(name), Number(value)), `set ${name}`);
+  }
+
+  get(name: FlagOption): boolean;
+  get(name: SizeOption): number;
+  get(name: OptionName): boolean | number {
+    const v = check(this.#addon.getOption(this.#socket, this.#index(name)), `get ${name}`);
+    return (FLAG_OPTIONS as readonly string[]).includes(name) ? v !== 0 : v;
+  }
+
+  #index(name: OptionName): number {
+    const i = this.#addon.options.indexOf(name);
+    if (i < 0) throw new NotSupportedError("native", `the option ${name}`);
+    return i;
+  }
+}
