@@ -75,8 +75,11 @@ export class Family {
   private readonly fromKernel = new Map<number, MessageInfo[]>();
   private readonly ops = new Map<string, OpModel>();
 
+  private readonly genetlink: boolean;
+
   constructor(model: FamilyModel) {
     this.model = model;
+    this.genetlink = model.protocol !== "netlink-raw";
     this.compiler = new FamilyCompiler(model);
     for (const op of model.ops) this.ops.set(op.name, op);
     for (const op of model.ops) this.index(op);
@@ -88,7 +91,7 @@ export class Family {
   }
 
   get isGenetlink(): boolean {
-    return this.model.protocol !== "netlink-raw";
+    return this.genetlink;
   }
 
   private info(op: OpModel, kind: MessageKind, msg: MessageModel, mode?: "do" | "dump"): MessageInfo {
@@ -195,26 +198,26 @@ export class Family {
    */
   decodeAt(r: ByteReader, start: number, end: number, header: NlMsgHeader, opts: DecodeOptions = NO_OPTIONS): DecodedMessage {
     let off = start;
-    const out: DecodedMessage = { family: this.model.name, header, attrs: {} };
     let id = header.type;
-    if (this.isGenetlink) {
-      out.genl = decodeGenlHeader(r, off);
-      id = out.genl.cmd;
+    let genl: GenlHeader | undefined;
+    if (this.genetlink) {
+      genl = decodeGenlHeader(r, off);
+      id = genl.cmd;
       off += GENL_HDRLEN;
     }
     const info = this.lookup(id, opts.fromKernel ?? true, header.seq);
-    if (!info) return out;
-    out.op = info.op;
-    out.kind = info.kind;
+    if (!info) return genl ? { family: this.model.name, header, genl, attrs: {} } : { family: this.model.name, header, attrs: {} };
     const ctx = this.context(r, opts.strict ?? false);
     const { fixed, set } = this.codecs(info);
+    let fixedValue: Obj | undefined;
     if (fixed) {
-      out.fixed = fixed.read(r, off); // checks that the whole header is there
+      fixedValue = fixed.read(r, off); // checks that the whole header is there
       off += fixed.size;
     }
+    let attrs: Obj = {};
     if (set) {
       try {
-        out.attrs = set.decode(ctx, off, end);
+        attrs = set.decode(ctx, off, end);
       } catch (e) {
         // Only a broken attribute run itself ends up here; keep what the header said.
         if (ctx.strict || !isCodecError(e)) throw e;
@@ -223,10 +226,16 @@ export class Family {
     } else if (off < end) {
       throw new MalformedError(`${end - off} bytes after the header of ${info.op}`, off, []);
     }
+    // One object literal per shape: V8 builds it in one step, with no transitions.
+    const out: DecodedMessage = fixedValue
+      ? { family: this.model.name, op: info.op, kind: info.kind, header, fixed: fixedValue, attrs }
+      : { family: this.model.name, op: info.op, kind: info.kind, header, attrs };
+    if (genl) out.genl = genl;
     if (ctx.problems) out.problems = ctx.problems;
     this.spare = ctx;
     return out;
   }
+
 
   /** Builds a complete request message for `op`. */
   encodeRequest(req: EncodeRequest, w = new ByteWriter()): Uint8Array {
