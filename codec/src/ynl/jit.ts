@@ -49,6 +49,13 @@ function littleEndianExpr(order: string | undefined): string {
   return order === "big-endian" ? "false" : order === "little-endian" ? "true" : "le";
 }
 
+/** Source that reads an integer at `at`: bytes straight from the array for 8-bit kinds, the DataView otherwise. */
+function intRead(type: string, at: string, order: string | undefined): string {
+  if (type === "u8") return `b[${at}]`;
+  if (type === "s8") return `(b[${at}] << 24 >> 24)`;
+  return `v.${JS_INT[type]![0]}(${at}, ${littleEndianExpr(order)})`;
+}
+
 /** Collects values the generated code refers to, as numbered arguments. */
 class Env {
   readonly values: unknown[] = [];
@@ -78,7 +85,7 @@ export function jitStruct(s: StructModel, h: StructHelpers): ((r: ByteReader, of
     if (JS_INT[m.type] && isAddressHint(m.displayHint)) {
       expr = `${env.ref(h.hint(m.displayHint)!)}(b, ${at}, ${m.len})`;
     } else if (JS_INT[m.type]) {
-      expr = `v.${JS_INT[m.type]![0]}(${at}, ${littleEndianExpr(m.byteOrder)})`;
+      expr = intRead(m.type, at, m.byteOrder);
       const n = h.naming(m.enum, m.enumAsFlags);
       if (n) expr = `${env.ref(n)}.decode(${expr})`;
     } else if (m.type === "string") {
@@ -132,7 +139,7 @@ function fastCase(a: AttrModel, h: SetHelpers, env: Env): string | undefined {
     return `if (vl === ${int[1]} && flags === 0) obj[${key}] = ${env.ref(f)}(b, vo, vl); else ${slow}`;
   }
   if (int) {
-    let expr = `v.${int[0]}(vo, ${littleEndianExpr(a.byteOrder)})`;
+    let expr = intRead(a.type, "vo", a.byteOrder);
     const n = h.naming(a);
     if (n) expr = `${env.ref(n)}.decode(${expr})`;
     return `if (vl === ${int[1]} && flags === 0) obj[${key}] = ${expr}; else ${slow}`;
