@@ -1,0 +1,198 @@
+import { MessageCursor, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE, decodeDone, decodeError, type ByteReader, type DecodedMessage, type Family } from "@nlwire/codec";
+import type { Handler, NetlinkClient } from "./client.js";
+import { DumpInterruptedError, TimeoutError } from "./errors.js";
+
+interface DumpCommon {
+  /** Extra nlmsg_flags (REQUEST|DUMP are always set). */
+  flags?: number;
+  /** Longest wait for the next datagram. */
+  timeoutMs?: number;
+  /** Datagrams read ahead of the consumer before the kernel is made to wait. Default 8. */
+  highWaterMark?: number;
+}
+
+/**
+ * NLM_F_DUMP_INTR (the data changed while the kernel was dumping it):
+ * - "mark" (default): every item is yielded and the Dump's `interrupted` is set when the loop ends;
+ * - "retry": the dump is started again, up to `retries` (3) times, then DumpInterruptedError.
+ *   Items of the spoiled pass were already yielded (memory stays constant), so `onRestart`
+ *   is required: it tells the caller to drop what it collected.
+ */
+export type DumpOptions = DumpCommon & ({ onInterrupted?: "mark" } | { onInterrupted: "retry"; retries?: number; onRestart: () => void });
+
+/**
+ * The kernel runs one dump per socket at a time (EBUSY otherwise), so a
+ * client queues them: each pass waits until the one before has read its
+ * DONE. Hence a dump started inside the loop of another on the same client
+ * waits for it: use a second client for that.
+ */
+const gates = new WeakMap<NetlinkClient, Promise<void>>();
+
+/** A dump: iterate it (once per pass it starts a fresh request); `interrupted` tells how it went. */
+export class Dump implements AsyncIterable<DecodedMessage> {
+  /** Set when the kernel flagged DUMP_INTR and the policy was "mark". */
+  interrupted = false;
+  /** How many times the "retry" policy started over. */
+  restarts = 0;
+
+  constructor(
+    private readonly client: NetlinkClient,
+    private readonly family: Family,
+    private readonly op: string,
+    private readonly opts: DumpOptions,
+    private readonly build: (seq: number) => Promise<Uint8Array>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<DecodedMessage> {
+    return this.#run(() => {});
+  }
+
+  /** Collects everything (for small dumps; large ones should be iterated); a retry starts the array over. */
+  async toArray(): Promise<DecodedMessage[]> {
+    let out: DecodedMessage[] = [];
+    for await (const m of { [Symbol.asyncIterator]: () => this.#run(() => (out = [])) }) out.push(m);
+    return out;
+  }
+
+  async *#run(restarted: () => void): AsyncGenerator<DecodedMessage> {
+    const o = this.opts;
+    const retry = o.onInterrupted === "retry";
+    for (let attempt = 0; ; attempt++) {
+      const intr = yield* this.#pass(retry);
+      if (!intr) return;
+      if (!retry) return void (this.interrupted = true);
+      if (attempt >= (o.retries ?? 3)) throw new DumpInterruptedError(attempt + 1);
+      this.restarts++;
+      restarted();
+      o.onRestart();
+    }
+  }
+
+  /** One request to its DONE, in its turn on the socket; returns whether the kernel flagged DUMP_INTR. */
+  async *#pass(skipAfterIntr: boolean): AsyncGenerator<DecodedMessage, boolean> {
+    const c = this.client;
+    const before = gates.get(c);
+    let open!: () => void;
+    gates.set(c, new Promise<void>((r) => (open = r)));
+    let drained = Promise.resolve();
+    try {
+      await before;
+      const seq = c.nextSeq();
+      const bytes = await this.build(seq);
+      const s = new DumpStream(c, seq, this.opts.timeoutMs ?? c.timeoutMs, this.opts.highWaterMark ?? 8);
+      c.register(seq, s);
+      const state = { finished: false, intr: false };
+      try {
+        yield* this.#read(s, bytes, state, skipAfterIntr);
+      } finally {
+        drained = s.close(state.finished);
+      }
+      return state.intr;
+    } finally {
+      void drained.then(open); // the next dump may start once this one's DONE is in
+    }
+  }
+
+  async *#read(s: DumpStream, bytes: Uint8Array, state: { finished: boolean; intr: boolean }, skipAfterIntr: boolean): AsyncGenerator<DecodedMessage> {
+    const c = this.client;
+    await c.transport.send(bytes).catch((e: unknown) => {
+      s.fail(e as Error); // nothing will come: no draining on the way out
+      throw e;
+    });
+    while (!state.finished) {
+      const r = await s.next();
+      const m = new MessageCursor(r);
+      while (m.next()) {
+        if (m.flags & NLM_F.DUMP_INTR) state.intr = true;
+        const payload = () => r.bytes.subarray(m.payloadOffset, m.offset + m.length);
+        if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
+          state.finished = true;
+          const e = m.type === NLMSG_DONE ? decodeDone(payload(), m.flags) : decodeError(payload(), m.flags);
+          if (e.errno) throw c.kernelError(e.errno, e.extAck, bytes, this.family, this.op);
+          break;
+        }
+        if (m.type < NLMSG_MIN_TYPE || (state.intr && skipAfterIntr)) continue;
+        yield this.family.decodeCursor(m);
+      }
+    }
+  }
+}
+
+const isEnd = (r: ByteReader): boolean => {
+  const m = new MessageCursor(r);
+  while (m.next()) if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) return true;
+  return false;
+};
+
+/** The datagrams of one dump, queued up to a high-water mark; past it the client stops reading. */
+class DumpStream implements Handler {
+  readonly wantsData = true;
+  readonly #queue: ByteReader[] = [];
+  #waiter: { resolve(r: ByteReader): void; reject(e: Error): void } | undefined;
+  #error: Error | undefined;
+  #draining: (() => void) | undefined;
+
+  constructor(
+    private readonly client: NetlinkClient,
+    private readonly seq: number,
+    private readonly ms: number,
+    private readonly hwm: number,
+  ) {}
+
+  datagram(r: ByteReader): void {
+    if (this.#draining) {
+      if (isEnd(r)) this.#draining();
+      return;
+    }
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    if (w) return w.resolve(r);
+    this.#queue.push(r);
+    if (this.#queue.length >= this.hwm) this.client.setBacklogged(this, true);
+  }
+
+  fail(e: Error): void {
+    this.#error = e;
+    this.#waiter?.reject(e);
+    this.#waiter = undefined;
+    this.#draining?.();
+  }
+
+  next(): Promise<ByteReader> {
+    const r = this.#queue.shift();
+    if (this.#queue.length <= this.hwm / 2) this.client.setBacklogged(this, false);
+    if (r) return Promise.resolve(r);
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiter = undefined;
+        reject(new TimeoutError(this.seq, this.ms, "dump"));
+      }, this.ms);
+      this.#waiter = {
+        resolve: (x) => (clearTimeout(timer), resolve(x)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      };
+    });
+  }
+
+  /**
+   * The consumer is done. A dump left early still runs in the kernel: read it
+   * to its DONE and drop it, so the socket stays usable; resolves when it has.
+   */
+  close(finished: boolean): Promise<void> {
+    this.client.setBacklogged(this, false);
+    const queued = this.#queue.splice(0);
+    if (finished || this.#error || queued.some(isEnd)) {
+      this.client.release(this.seq);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.#draining?.(), this.ms); // a DONE lost to an overrun
+      this.#draining = () => {
+        clearTimeout(timer);
+        this.client.release(this.seq);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import { openNative } from "../transport/index.js";
+import { NetlinkClient, type ClientOptions } from "./client.js";
+
+export interface OpenNetlinkOptions extends ClientOptions {
+  /** NETLINK_ROUTE = 0, NETLINK_GENERIC = 16, ... */
+  protocol: number;
+  /**
+   * The socket's namespace, like the Go library's NewHandleAt: a name under
+   * /run/netns, a path (anything with a "/") or an open fd. Only the socket
+   * lives there: no thread of this process changes namespace for good.
+   */
+  netns?: string | number;
+}
+
+/** A client over a fresh native socket; close() closes the socket. */
+export function openNetlink(o: OpenNetlinkOptions): NetlinkClient {
+  const { protocol, netns, ...rest } = o;
+  const t = openNative(netns === undefined ? { protocol } : { protocol, netns });
+  return new NetlinkClient(t, rest);
+}
