@@ -40,6 +40,25 @@ export function moduleName(specFile: string): string {
   return basename(specFile, ".yaml").replace(/_/g, "-");
 }
 
+/** Objects holding only primitives (and lists of them) print on one line. */
+function isLeaf(v: object): boolean {
+  return Object.values(v).every((x) => x === null || typeof x !== "object" || (Array.isArray(x) && x.every((y) => y === null || typeof y !== "object")));
+}
+
+/**
+ * The model as JSON with one attribute, member or entry per line: compact
+ * enough to review, and diffs of a regenerated family show what changed.
+ */
+function modelText(v: unknown, indent = ""): string {
+  if (v === null || typeof v !== "object" || isLeaf(v)) return JSON.stringify(v);
+  const inner = indent + "  ";
+  const items = Array.isArray(v)
+    ? v.map((x) => inner + modelText(x, inner))
+    : Object.entries(v).map(([k, x]) => `${inner}${JSON.stringify(k)}: ${modelText(x, inner)}`);
+  const [open, close] = Array.isArray(v) ? ["[", "]"] : ["{", "}"];
+  return items.length ? `${open}\n${items.join(",\n")}\n${indent}${close}` : `${open}${close}`;
+}
+
 function familyModule(spec: LoadedSpec): string {
   const m = spec.model;
   const types = emitTypes(m, new TypeNames(m));
@@ -50,7 +69,7 @@ function familyModule(spec: LoadedSpec): string {
 ${bitfield}import type { FamilyModel } from "../ynl/model.js";
 import { defineFamily } from "../ynl/typed.js";
 
-export const model: FamilyModel = ${JSON.stringify(m, null, 2)};
+export const model: FamilyModel = ${modelText(m)};
 
 ${types}
 

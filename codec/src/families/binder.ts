@@ -16,56 +16,16 @@ export const model: FamilyModel = {
     "report": {
       "name": "report",
       "attrs": [
-        {
-          "name": "error",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "context",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "from-pid",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "from-tid",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "to-pid",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "to-tid",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "is-reply",
-          "value": 7,
-          "type": "flag"
-        },
-        {
-          "name": "flags",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "code",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "data-size",
-          "value": 10,
-          "type": "u32"
-        }
+        {"name":"error","value":1,"type":"u32"},
+        {"name":"context","value":2,"type":"string"},
+        {"name":"from-pid","value":3,"type":"u32"},
+        {"name":"from-tid","value":4,"type":"u32"},
+        {"name":"to-pid","value":5,"type":"u32"},
+        {"name":"to-tid","value":6,"type":"u32"},
+        {"name":"is-reply","value":7,"type":"flag"},
+        {"name":"flags","value":8,"type":"u32"},
+        {"name":"code","value":9,"type":"u32"},
+        {"name":"data-size","value":10,"type":"u32"}
       ]
     }
   },
@@ -76,27 +36,11 @@ export const model: FamilyModel = {
       "attributeSet": "report",
       "mcgrp": "report",
       "value": 1,
-      "event": {
-        "value": 1,
-        "attrs": [
-          "error",
-          "context",
-          "from-pid",
-          "from-tid",
-          "to-pid",
-          "to-tid",
-          "is-reply",
-          "flags",
-          "code",
-          "data-size"
-        ]
-      }
+      "event": {"value":1,"attrs":["error","context","from-pid","from-tid","to-pid","to-tid","is-reply","flags","code","data-size"]}
     }
   ],
   "mcastGroups": [
-    {
-      "name": "report"
-    }
+    {"name":"report"}
   ]
 };
 

@@ -15,216 +15,72 @@ export const model: FamilyModel = {
       "name": "nf-ct-tcp-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "window-scale",
-          "value": 1
-        },
-        {
-          "name": "sack-perm",
-          "value": 2
-        },
-        {
-          "name": "close-init",
-          "value": 4
-        },
-        {
-          "name": "be-liberal",
-          "value": 8
-        },
-        {
-          "name": "unacked",
-          "value": 16
-        },
-        {
-          "name": "maxack",
-          "value": 32
-        },
-        {
-          "name": "challenge-ack",
-          "value": 64
-        },
-        {
-          "name": "simultaneous-open",
-          "value": 128
-        }
+        {"name":"window-scale","value":1},
+        {"name":"sack-perm","value":2},
+        {"name":"close-init","value":4},
+        {"name":"be-liberal","value":8},
+        {"name":"unacked","value":16},
+        {"name":"maxack","value":32},
+        {"name":"challenge-ack","value":64},
+        {"name":"simultaneous-open","value":128}
       ]
     },
     "nf-ct-tcp-state": {
       "name": "nf-ct-tcp-state",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "syn-sent",
-          "value": 1
-        },
-        {
-          "name": "syn-recv",
-          "value": 2
-        },
-        {
-          "name": "established",
-          "value": 3
-        },
-        {
-          "name": "fin-wait",
-          "value": 4
-        },
-        {
-          "name": "close-wait",
-          "value": 5
-        },
-        {
-          "name": "last-ack",
-          "value": 6
-        },
-        {
-          "name": "time-wait",
-          "value": 7
-        },
-        {
-          "name": "close",
-          "value": 8
-        },
-        {
-          "name": "syn-sent2",
-          "value": 9
-        },
-        {
-          "name": "max",
-          "value": 10
-        },
-        {
-          "name": "ignore",
-          "value": 11
-        },
-        {
-          "name": "retrans",
-          "value": 12
-        },
-        {
-          "name": "unack",
-          "value": 13
-        },
-        {
-          "name": "timeout-max",
-          "value": 14
-        }
+        {"name":"none","value":0},
+        {"name":"syn-sent","value":1},
+        {"name":"syn-recv","value":2},
+        {"name":"established","value":3},
+        {"name":"fin-wait","value":4},
+        {"name":"close-wait","value":5},
+        {"name":"last-ack","value":6},
+        {"name":"time-wait","value":7},
+        {"name":"close","value":8},
+        {"name":"syn-sent2","value":9},
+        {"name":"max","value":10},
+        {"name":"ignore","value":11},
+        {"name":"retrans","value":12},
+        {"name":"unack","value":13},
+        {"name":"timeout-max","value":14}
       ]
     },
     "nf-ct-sctp-state": {
       "name": "nf-ct-sctp-state",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "cloned",
-          "value": 1
-        },
-        {
-          "name": "cookie-wait",
-          "value": 2
-        },
-        {
-          "name": "cookie-echoed",
-          "value": 3
-        },
-        {
-          "name": "established",
-          "value": 4
-        },
-        {
-          "name": "shutdown-sent",
-          "value": 5
-        },
-        {
-          "name": "shutdown-received",
-          "value": 6
-        },
-        {
-          "name": "shutdown-ack-sent",
-          "value": 7
-        },
-        {
-          "name": "shutdown-heartbeat-sent",
-          "value": 8
-        }
+        {"name":"none","value":0},
+        {"name":"cloned","value":1},
+        {"name":"cookie-wait","value":2},
+        {"name":"cookie-echoed","value":3},
+        {"name":"established","value":4},
+        {"name":"shutdown-sent","value":5},
+        {"name":"shutdown-received","value":6},
+        {"name":"shutdown-ack-sent","value":7},
+        {"name":"shutdown-heartbeat-sent","value":8}
       ]
     },
     "nf-ct-status": {
       "name": "nf-ct-status",
       "flags": true,
       "entries": [
-        {
-          "name": "expected",
-          "value": 1
-        },
-        {
-          "name": "seen-reply",
-          "value": 2
-        },
-        {
-          "name": "assured",
-          "value": 4
-        },
-        {
-          "name": "confirmed",
-          "value": 8
-        },
-        {
-          "name": "src-nat",
-          "value": 16
-        },
-        {
-          "name": "dst-nat",
-          "value": 32
-        },
-        {
-          "name": "seq-adj",
-          "value": 64
-        },
-        {
-          "name": "src-nat-done",
-          "value": 128
-        },
-        {
-          "name": "dst-nat-done",
-          "value": 256
-        },
-        {
-          "name": "dying",
-          "value": 512
-        },
-        {
-          "name": "fixed-timeout",
-          "value": 1024
-        },
-        {
-          "name": "template",
-          "value": 2048
-        },
-        {
-          "name": "nat-clash",
-          "value": 4096
-        },
-        {
-          "name": "helper",
-          "value": 8192
-        },
-        {
-          "name": "offload",
-          "value": 16384
-        },
-        {
-          "name": "hw-offload",
-          "value": 32768
-        }
+        {"name":"expected","value":1},
+        {"name":"seen-reply","value":2},
+        {"name":"assured","value":4},
+        {"name":"confirmed","value":8},
+        {"name":"src-nat","value":16},
+        {"name":"dst-nat","value":32},
+        {"name":"seq-adj","value":64},
+        {"name":"src-nat-done","value":128},
+        {"name":"dst-nat-done","value":256},
+        {"name":"dying","value":512},
+        {"name":"fixed-timeout","value":1024},
+        {"name":"template","value":2048},
+        {"name":"nat-clash","value":4096},
+        {"name":"helper","value":8192},
+        {"name":"offload","value":16384},
+        {"name":"hw-offload","value":32768}
       ]
     }
   },
@@ -233,47 +89,17 @@ export const model: FamilyModel = {
       "name": "nfgenmsg",
       "size": 4,
       "members": [
-        {
-          "name": "nfgen-family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "version",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "res-id",
-          "type": "u16",
-          "offset": 2,
-          "len": 2,
-          "byteOrder": "big-endian"
-        }
+        {"name":"nfgen-family","type":"u8","offset":0,"len":1},
+        {"name":"version","type":"u8","offset":1,"len":1},
+        {"name":"res-id","type":"u16","offset":2,"len":2,"byteOrder":"big-endian"}
       ]
     },
     "nf-ct-tcp-flags-mask": {
       "name": "nf-ct-tcp-flags-mask",
       "size": 2,
       "members": [
-        {
-          "name": "flags",
-          "type": "u8",
-          "offset": 0,
-          "len": 1,
-          "enum": "nf-ct-tcp-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "mask",
-          "type": "u8",
-          "offset": 1,
-          "len": 1,
-          "enum": "nf-ct-tcp-flags",
-          "enumAsFlags": true
-        }
+        {"name":"flags","type":"u8","offset":0,"len":1,"enum":"nf-ct-tcp-flags","enumAsFlags":true},
+        {"name":"mask","type":"u8","offset":1,"len":1,"enum":"nf-ct-tcp-flags","enumAsFlags":true}
       ]
     }
   },
@@ -281,115 +107,39 @@ export const model: FamilyModel = {
     "counter-attrs": {
       "name": "counter-attrs",
       "attrs": [
-        {
-          "name": "packets",
-          "value": 1,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "bytes",
-          "value": 2,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "packets-old",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "bytes-old",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 5,
-          "type": "pad"
-        }
+        {"name":"packets","value":1,"type":"u64","byteOrder":"big-endian"},
+        {"name":"bytes","value":2,"type":"u64","byteOrder":"big-endian"},
+        {"name":"packets-old","value":3,"type":"u32"},
+        {"name":"bytes-old","value":4,"type":"u32"},
+        {"name":"pad","value":5,"type":"pad"}
       ]
     },
     "tuple-proto-attrs": {
       "name": "tuple-proto-attrs",
       "attrs": [
-        {
-          "name": "proto-num",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "proto-src-port",
-          "value": 2,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "proto-dst-port",
-          "value": 3,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "proto-icmp-id",
-          "value": 4,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "proto-icmp-type",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "proto-icmp-code",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "proto-icmpv6-id",
-          "value": 7,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "proto-icmpv6-type",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "proto-icmpv6-code",
-          "value": 9,
-          "type": "u8"
-        }
+        {"name":"proto-num","value":1,"type":"u8"},
+        {"name":"proto-src-port","value":2,"type":"u16","byteOrder":"big-endian"},
+        {"name":"proto-dst-port","value":3,"type":"u16","byteOrder":"big-endian"},
+        {"name":"proto-icmp-id","value":4,"type":"u16","byteOrder":"big-endian"},
+        {"name":"proto-icmp-type","value":5,"type":"u8"},
+        {"name":"proto-icmp-code","value":6,"type":"u8"},
+        {"name":"proto-icmpv6-id","value":7,"type":"u16","byteOrder":"big-endian"},
+        {"name":"proto-icmpv6-type","value":8,"type":"u8"},
+        {"name":"proto-icmpv6-code","value":9,"type":"u8"}
       ]
     },
     "tuple-ip-attrs": {
       "name": "tuple-ip-attrs",
       "attrs": [
-        {
-          "name": "ip-v4-src",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "ip-v4-dst",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"ip-v4-src","value":1,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"ip-v4-dst","value":2,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "ip-v6-src",
           "value": 3,
           "type": "binary",
           "byteOrder": "big-endian",
           "displayHint": "ipv6",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         },
         {
           "name": "ip-v6-dst",
@@ -397,532 +147,155 @@ export const model: FamilyModel = {
           "type": "binary",
           "byteOrder": "big-endian",
           "displayHint": "ipv6",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         }
       ]
     },
     "tuple-attrs": {
       "name": "tuple-attrs",
       "attrs": [
-        {
-          "name": "tuple-ip",
-          "value": 1,
-          "type": "nest",
-          "nested": "tuple-ip-attrs"
-        },
-        {
-          "name": "tuple-proto",
-          "value": 2,
-          "type": "nest",
-          "nested": "tuple-proto-attrs"
-        },
-        {
-          "name": "tuple-zone",
-          "value": 3,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        }
+        {"name":"tuple-ip","value":1,"type":"nest","nested":"tuple-ip-attrs"},
+        {"name":"tuple-proto","value":2,"type":"nest","nested":"tuple-proto-attrs"},
+        {"name":"tuple-zone","value":3,"type":"u16","byteOrder":"big-endian"}
       ]
     },
     "protoinfo-tcp-attrs": {
       "name": "protoinfo-tcp-attrs",
       "attrs": [
-        {
-          "name": "tcp-state",
-          "value": 1,
-          "type": "u8",
-          "enum": "nf-ct-tcp-state"
-        },
-        {
-          "name": "tcp-wscale-original",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "tcp-wscale-reply",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "tcp-flags-original",
-          "value": 4,
-          "type": "binary",
-          "struct": "nf-ct-tcp-flags-mask"
-        },
-        {
-          "name": "tcp-flags-reply",
-          "value": 5,
-          "type": "binary",
-          "struct": "nf-ct-tcp-flags-mask"
-        }
+        {"name":"tcp-state","value":1,"type":"u8","enum":"nf-ct-tcp-state"},
+        {"name":"tcp-wscale-original","value":2,"type":"u8"},
+        {"name":"tcp-wscale-reply","value":3,"type":"u8"},
+        {"name":"tcp-flags-original","value":4,"type":"binary","struct":"nf-ct-tcp-flags-mask"},
+        {"name":"tcp-flags-reply","value":5,"type":"binary","struct":"nf-ct-tcp-flags-mask"}
       ]
     },
     "protoinfo-dccp-attrs": {
       "name": "protoinfo-dccp-attrs",
       "attrs": [
-        {
-          "name": "dccp-state",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "dccp-role",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "dccp-handshake-seq",
-          "value": 3,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dccp-pad",
-          "value": 4,
-          "type": "pad"
-        }
+        {"name":"dccp-state","value":1,"type":"u8"},
+        {"name":"dccp-role","value":2,"type":"u8"},
+        {"name":"dccp-handshake-seq","value":3,"type":"u64","byteOrder":"big-endian"},
+        {"name":"dccp-pad","value":4,"type":"pad"}
       ]
     },
     "protoinfo-sctp-attrs": {
       "name": "protoinfo-sctp-attrs",
       "attrs": [
-        {
-          "name": "sctp-state",
-          "value": 1,
-          "type": "u8",
-          "enum": "nf-ct-sctp-state"
-        },
-        {
-          "name": "vtag-original",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "vtag-reply",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"sctp-state","value":1,"type":"u8","enum":"nf-ct-sctp-state"},
+        {"name":"vtag-original","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"vtag-reply","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "protoinfo-attrs": {
       "name": "protoinfo-attrs",
       "attrs": [
-        {
-          "name": "protoinfo-tcp",
-          "value": 1,
-          "type": "nest",
-          "nested": "protoinfo-tcp-attrs"
-        },
-        {
-          "name": "protoinfo-dccp",
-          "value": 2,
-          "type": "nest",
-          "nested": "protoinfo-dccp-attrs"
-        },
-        {
-          "name": "protoinfo-sctp",
-          "value": 3,
-          "type": "nest",
-          "nested": "protoinfo-sctp-attrs"
-        }
+        {"name":"protoinfo-tcp","value":1,"type":"nest","nested":"protoinfo-tcp-attrs"},
+        {"name":"protoinfo-dccp","value":2,"type":"nest","nested":"protoinfo-dccp-attrs"},
+        {"name":"protoinfo-sctp","value":3,"type":"nest","nested":"protoinfo-sctp-attrs"}
       ]
     },
     "help-attrs": {
       "name": "help-attrs",
       "attrs": [
-        {
-          "name": "help-name",
-          "value": 1,
-          "type": "string"
-        }
+        {"name":"help-name","value":1,"type":"string"}
       ]
     },
     "nat-proto-attrs": {
       "name": "nat-proto-attrs",
       "attrs": [
-        {
-          "name": "nat-port-min",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nat-port-max",
-          "value": 2,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        }
+        {"name":"nat-port-min","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"nat-port-max","value":2,"type":"u16","byteOrder":"big-endian"}
       ]
     },
     "nat-attrs": {
       "name": "nat-attrs",
       "attrs": [
-        {
-          "name": "nat-v4-minip",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nat-v4-maxip",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nat-v6-minip",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "nat-v6-maxip",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "nat-proto",
-          "value": 5,
-          "type": "nest",
-          "nested": "nat-proto-attrs"
-        }
+        {"name":"nat-v4-minip","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"nat-v4-maxip","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"nat-v6-minip","value":3,"type":"binary"},
+        {"name":"nat-v6-maxip","value":4,"type":"binary"},
+        {"name":"nat-proto","value":5,"type":"nest","nested":"nat-proto-attrs"}
       ]
     },
     "seqadj-attrs": {
       "name": "seqadj-attrs",
       "attrs": [
-        {
-          "name": "correction-pos",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "offset-before",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "offset-after",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"correction-pos","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"offset-before","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"offset-after","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "secctx-attrs": {
       "name": "secctx-attrs",
       "attrs": [
-        {
-          "name": "secctx-name",
-          "value": 1,
-          "type": "string"
-        }
+        {"name":"secctx-name","value":1,"type":"string"}
       ]
     },
     "synproxy-attrs": {
       "name": "synproxy-attrs",
       "attrs": [
-        {
-          "name": "isn",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "its",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "tsoff",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"isn","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"its","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"tsoff","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "filter-attrs": {
       "name": "filter-attrs",
       "attrs": [
-        {
-          "name": "orig-flags",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "reply-flags",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"orig-flags","value":1,"type":"u32"},
+        {"name":"reply-flags","value":2,"type":"u32"}
       ]
     },
     "conntrack-attrs": {
       "name": "conntrack-attrs",
       "attrs": [
-        {
-          "name": "tuple-orig",
-          "value": 1,
-          "type": "nest",
-          "nested": "tuple-attrs"
-        },
-        {
-          "name": "tuple-reply",
-          "value": 2,
-          "type": "nest",
-          "nested": "tuple-attrs"
-        },
-        {
-          "name": "status",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "nf-ct-status",
-          "enumAsFlags": true
-        },
-        {
-          "name": "protoinfo",
-          "value": 4,
-          "type": "nest",
-          "nested": "protoinfo-attrs"
-        },
-        {
-          "name": "help",
-          "value": 5,
-          "type": "nest",
-          "nested": "help-attrs"
-        },
-        {
-          "name": "nat-src",
-          "value": 6,
-          "type": "nest",
-          "nested": "nat-attrs"
-        },
-        {
-          "name": "timeout",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "mark",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "counters-orig",
-          "value": 9,
-          "type": "nest",
-          "nested": "counter-attrs"
-        },
-        {
-          "name": "counters-reply",
-          "value": 10,
-          "type": "nest",
-          "nested": "counter-attrs"
-        },
-        {
-          "name": "use",
-          "value": 11,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "id",
-          "value": 12,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nat-dst",
-          "value": 13,
-          "type": "nest",
-          "nested": "nat-attrs"
-        },
-        {
-          "name": "tuple-master",
-          "value": 14,
-          "type": "nest",
-          "nested": "tuple-attrs"
-        },
-        {
-          "name": "seq-adj-orig",
-          "value": 15,
-          "type": "nest",
-          "nested": "seqadj-attrs"
-        },
-        {
-          "name": "seq-adj-reply",
-          "value": 16,
-          "type": "nest",
-          "nested": "seqadj-attrs"
-        },
-        {
-          "name": "secmark",
-          "value": 17,
-          "type": "binary"
-        },
-        {
-          "name": "zone",
-          "value": 18,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "secctx",
-          "value": 19,
-          "type": "nest",
-          "nested": "secctx-attrs"
-        },
-        {
-          "name": "timestamp",
-          "value": 20,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "mark-mask",
-          "value": 21,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "labels",
-          "value": 22,
-          "type": "binary"
-        },
-        {
-          "name": "labels-mask",
-          "value": 23,
-          "type": "binary"
-        },
-        {
-          "name": "synproxy",
-          "value": 24,
-          "type": "nest",
-          "nested": "synproxy-attrs"
-        },
-        {
-          "name": "filter",
-          "value": 25,
-          "type": "nest",
-          "nested": "filter-attrs"
-        },
-        {
-          "name": "status-mask",
-          "value": 26,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "nf-ct-status",
-          "enumAsFlags": true
-        },
-        {
-          "name": "timestamp-event",
-          "value": 27,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        }
+        {"name":"tuple-orig","value":1,"type":"nest","nested":"tuple-attrs"},
+        {"name":"tuple-reply","value":2,"type":"nest","nested":"tuple-attrs"},
+        {"name":"status","value":3,"type":"u32","byteOrder":"big-endian","enum":"nf-ct-status","enumAsFlags":true},
+        {"name":"protoinfo","value":4,"type":"nest","nested":"protoinfo-attrs"},
+        {"name":"help","value":5,"type":"nest","nested":"help-attrs"},
+        {"name":"nat-src","value":6,"type":"nest","nested":"nat-attrs"},
+        {"name":"timeout","value":7,"type":"u32","byteOrder":"big-endian"},
+        {"name":"mark","value":8,"type":"u32","byteOrder":"big-endian"},
+        {"name":"counters-orig","value":9,"type":"nest","nested":"counter-attrs"},
+        {"name":"counters-reply","value":10,"type":"nest","nested":"counter-attrs"},
+        {"name":"use","value":11,"type":"u32","byteOrder":"big-endian"},
+        {"name":"id","value":12,"type":"u32","byteOrder":"big-endian"},
+        {"name":"nat-dst","value":13,"type":"nest","nested":"nat-attrs"},
+        {"name":"tuple-master","value":14,"type":"nest","nested":"tuple-attrs"},
+        {"name":"seq-adj-orig","value":15,"type":"nest","nested":"seqadj-attrs"},
+        {"name":"seq-adj-reply","value":16,"type":"nest","nested":"seqadj-attrs"},
+        {"name":"secmark","value":17,"type":"binary"},
+        {"name":"zone","value":18,"type":"u16","byteOrder":"big-endian"},
+        {"name":"secctx","value":19,"type":"nest","nested":"secctx-attrs"},
+        {"name":"timestamp","value":20,"type":"u64","byteOrder":"big-endian"},
+        {"name":"mark-mask","value":21,"type":"u32","byteOrder":"big-endian"},
+        {"name":"labels","value":22,"type":"binary"},
+        {"name":"labels-mask","value":23,"type":"binary"},
+        {"name":"synproxy","value":24,"type":"nest","nested":"synproxy-attrs"},
+        {"name":"filter","value":25,"type":"nest","nested":"filter-attrs"},
+        {"name":"status-mask","value":26,"type":"u32","byteOrder":"big-endian","enum":"nf-ct-status","enumAsFlags":true},
+        {"name":"timestamp-event","value":27,"type":"u64","byteOrder":"big-endian"}
       ]
     },
     "conntrack-stats-attrs": {
       "name": "conntrack-stats-attrs",
       "attrs": [
-        {
-          "name": "searched",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "found",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "new",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "invalid",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ignore",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "delete",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "delete-list",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "insert",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "insert-failed",
-          "value": 9,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "drop",
-          "value": 10,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "early-drop",
-          "value": 11,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "error",
-          "value": 12,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "search-restart",
-          "value": 13,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "clash-resolve",
-          "value": 14,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "chain-toolong",
-          "value": 15,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"searched","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"found","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"new","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"invalid","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"ignore","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"delete","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"delete-list","value":7,"type":"u32","byteOrder":"big-endian"},
+        {"name":"insert","value":8,"type":"u32","byteOrder":"big-endian"},
+        {"name":"insert-failed","value":9,"type":"u32","byteOrder":"big-endian"},
+        {"name":"drop","value":10,"type":"u32","byteOrder":"big-endian"},
+        {"name":"early-drop","value":11,"type":"u32","byteOrder":"big-endian"},
+        {"name":"error","value":12,"type":"u32","byteOrder":"big-endian"},
+        {"name":"search-restart","value":13,"type":"u32","byteOrder":"big-endian"},
+        {"name":"clash-resolve","value":14,"type":"u32","byteOrder":"big-endian"},
+        {"name":"chain-toolong","value":15,"type":"u32","byteOrder":"big-endian"}
       ]
     }
   },
@@ -933,81 +306,12 @@ export const model: FamilyModel = {
       "attributeSet": "conntrack-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 257,
-          "attrs": [
-            "tuple-orig",
-            "tuple-reply",
-            "zone"
-          ]
-        },
-        "reply": {
-          "value": 256,
-          "attrs": [
-            "tuple-orig",
-            "tuple-reply",
-            "status",
-            "protoinfo",
-            "help",
-            "nat-src",
-            "nat-dst",
-            "timeout",
-            "mark",
-            "counters-orig",
-            "counters-reply",
-            "use",
-            "id",
-            "nat-dst",
-            "tuple-master",
-            "seq-adj-orig",
-            "seq-adj-reply",
-            "zone",
-            "secctx",
-            "labels",
-            "synproxy"
-          ]
-        }
+        "request": {"value":257,"attrs":["tuple-orig","tuple-reply","zone"]},
+        "reply": {"value":256,"attrs":["tuple-orig","tuple-reply","status","protoinfo","help","nat-src","nat-dst","timeout","mark","counters-orig","counters-reply","use","id","nat-dst","tuple-master","seq-adj-orig","seq-adj-reply","zone","secctx","labels","synproxy"]}
       },
       "dump": {
-        "request": {
-          "value": 257,
-          "attrs": [
-            "tuple-orig",
-            "tuple-reply",
-            "status",
-            "mark",
-            "zone",
-            "mark-mask",
-            "filter",
-            "status-mask"
-          ]
-        },
-        "reply": {
-          "value": 256,
-          "attrs": [
-            "tuple-orig",
-            "tuple-reply",
-            "status",
-            "protoinfo",
-            "help",
-            "nat-src",
-            "nat-dst",
-            "timeout",
-            "mark",
-            "counters-orig",
-            "counters-reply",
-            "use",
-            "id",
-            "nat-dst",
-            "tuple-master",
-            "seq-adj-orig",
-            "seq-adj-reply",
-            "zone",
-            "secctx",
-            "labels",
-            "synproxy"
-          ]
-        }
+        "request": {"value":257,"attrs":["tuple-orig","tuple-reply","status","mark","zone","mark-mask","filter","status-mask"]},
+        "reply": {"value":256,"attrs":["tuple-orig","tuple-reply","status","protoinfo","help","nat-src","nat-dst","timeout","mark","counters-orig","counters-reply","use","id","nat-dst","tuple-master","seq-adj-orig","seq-adj-reply","zone","secctx","labels","synproxy"]}
       }
     },
     {
@@ -1015,25 +319,8 @@ export const model: FamilyModel = {
       "attributeSet": "conntrack-stats-attrs",
       "fixedHeader": "nfgenmsg",
       "dump": {
-        "request": {
-          "value": 260,
-          "attrs": []
-        },
-        "reply": {
-          "value": 260,
-          "attrs": [
-            "searched",
-            "found",
-            "insert",
-            "insert-failed",
-            "drop",
-            "early-drop",
-            "error",
-            "search-restart",
-            "clash-resolve",
-            "chain-toolong"
-          ]
-        }
+        "request": {"value":260,"attrs":[]},
+        "reply": {"value":260,"attrs":["searched","found","insert","insert-failed","drop","early-drop","error","search-restart","clash-resolve","chain-toolong"]}
       }
     }
   ],

@@ -15,28 +15,16 @@ export const model: FamilyModel = {
       "name": "perf-state-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "perf-state-inefficient",
-          "value": 1
-        }
+        {"name":"perf-state-inefficient","value":1}
       ]
     },
     "perf-domain-flags": {
       "name": "perf-domain-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "perf-domain-microwatts",
-          "value": 1
-        },
-        {
-          "name": "perf-domain-skip-inefficiencies",
-          "value": 2
-        },
-        {
-          "name": "perf-domain-artificial",
-          "value": 4
-        }
+        {"name":"perf-domain-microwatts","value":1},
+        {"name":"perf-domain-skip-inefficiencies","value":2},
+        {"name":"perf-domain-artificial","value":4}
       ]
     }
   },
@@ -45,81 +33,28 @@ export const model: FamilyModel = {
     "perf-domain": {
       "name": "perf-domain",
       "attrs": [
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "perf-domain-id",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u64",
-          "enum": "perf-domain-flags"
-        },
-        {
-          "name": "cpus",
-          "value": 4,
-          "type": "u64",
-          "multiAttr": true
-        }
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"perf-domain-id","value":2,"type":"u32"},
+        {"name":"flags","value":3,"type":"u64","enum":"perf-domain-flags"},
+        {"name":"cpus","value":4,"type":"u64","multiAttr":true}
       ]
     },
     "perf-table": {
       "name": "perf-table",
       "attrs": [
-        {
-          "name": "perf-domain-id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "perf-state",
-          "value": 2,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "perf-state"
-        }
+        {"name":"perf-domain-id","value":1,"type":"u32"},
+        {"name":"perf-state","value":2,"type":"nest","multiAttr":true,"nested":"perf-state"}
       ]
     },
     "perf-state": {
       "name": "perf-state",
       "attrs": [
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "performance",
-          "value": 2,
-          "type": "u64"
-        },
-        {
-          "name": "frequency",
-          "value": 3,
-          "type": "u64"
-        },
-        {
-          "name": "power",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "cost",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "flags",
-          "value": 6,
-          "type": "u64",
-          "enum": "perf-state-flags"
-        }
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"performance","value":2,"type":"u64"},
+        {"name":"frequency","value":3,"type":"u64"},
+        {"name":"power","value":4,"type":"u64"},
+        {"name":"cost","value":5,"type":"u64"},
+        {"name":"flags","value":6,"type":"u64","enum":"perf-state-flags"}
       ]
     }
   },
@@ -130,32 +65,11 @@ export const model: FamilyModel = {
       "attributeSet": "perf-domain",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "perf-domain-id"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "pad",
-            "perf-domain-id",
-            "flags",
-            "cpus"
-          ]
-        }
+        "request": {"value":1,"attrs":["perf-domain-id"]},
+        "reply": {"value":1,"attrs":["pad","perf-domain-id","flags","cpus"]}
       },
       "dump": {
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "pad",
-            "perf-domain-id",
-            "flags",
-            "cpus"
-          ]
-        }
+        "reply": {"value":1,"attrs":["pad","perf-domain-id","flags","cpus"]}
       }
     },
     {
@@ -163,56 +77,32 @@ export const model: FamilyModel = {
       "attributeSet": "perf-table",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "perf-domain-id"
-          ]
-        },
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "perf-domain-id",
-            "perf-state"
-          ]
-        }
+        "request": {"value":2,"attrs":["perf-domain-id"]},
+        "reply": {"value":2,"attrs":["perf-domain-id","perf-state"]}
       }
     },
     {
       "name": "perf-domain-created",
       "mcgrp": "event",
       "value": 3,
-      "notify": {
-        "op": "get-perf-table",
-        "value": 3
-      }
+      "notify": {"op":"get-perf-table","value":3}
     },
     {
       "name": "perf-domain-updated",
       "mcgrp": "event",
       "value": 4,
-      "notify": {
-        "op": "get-perf-table",
-        "value": 4
-      }
+      "notify": {"op":"get-perf-table","value":4}
     },
     {
       "name": "perf-domain-deleted",
       "attributeSet": "perf-table",
       "mcgrp": "event",
       "value": 5,
-      "event": {
-        "value": 5,
-        "attrs": [
-          "perf-domain-id"
-        ]
-      }
+      "event": {"value":5,"attrs":["perf-domain-id"]}
     }
   ],
   "mcastGroups": [
-    {
-      "name": "event"
-    }
+    {"name":"event"}
   ]
 };
 

@@ -10,414 +10,211 @@ export const model: FamilyModel = {
   "protonum": 16,
   "version": 1,
   "enumModel": "directional",
-  "consts": {
-    "rate-tc-index-max": 7
-  },
+  "consts": {"rate-tc-index-max":7},
   "enums": {
     "sb-pool-type": {
       "name": "sb-pool-type",
       "flags": false,
       "entries": [
-        {
-          "name": "ingress",
-          "value": 0
-        },
-        {
-          "name": "egress",
-          "value": 1
-        }
+        {"name":"ingress","value":0},
+        {"name":"egress","value":1}
       ]
     },
     "port-type": {
       "name": "port-type",
       "flags": false,
       "entries": [
-        {
-          "name": "notset",
-          "value": 0
-        },
-        {
-          "name": "auto",
-          "value": 1
-        },
-        {
-          "name": "eth",
-          "value": 2
-        },
-        {
-          "name": "ib",
-          "value": 3
-        }
+        {"name":"notset","value":0},
+        {"name":"auto","value":1},
+        {"name":"eth","value":2},
+        {"name":"ib","value":3}
       ]
     },
     "port-flavour": {
       "name": "port-flavour",
       "flags": false,
       "entries": [
-        {
-          "name": "physical",
-          "value": 0
-        },
-        {
-          "name": "cpu",
-          "value": 1
-        },
-        {
-          "name": "dsa",
-          "value": 2
-        },
-        {
-          "name": "pci-pf",
-          "value": 3
-        },
-        {
-          "name": "pci-vf",
-          "value": 4
-        },
-        {
-          "name": "virtual",
-          "value": 5
-        },
-        {
-          "name": "unused",
-          "value": 6
-        },
-        {
-          "name": "pci-sf",
-          "value": 7
-        }
+        {"name":"physical","value":0},
+        {"name":"cpu","value":1},
+        {"name":"dsa","value":2},
+        {"name":"pci-pf","value":3},
+        {"name":"pci-vf","value":4},
+        {"name":"virtual","value":5},
+        {"name":"unused","value":6},
+        {"name":"pci-sf","value":7}
       ]
     },
     "port-fn-state": {
       "name": "port-fn-state",
       "flags": false,
       "entries": [
-        {
-          "name": "inactive",
-          "value": 0
-        },
-        {
-          "name": "active",
-          "value": 1
-        }
+        {"name":"inactive","value":0},
+        {"name":"active","value":1}
       ]
     },
     "port-fn-opstate": {
       "name": "port-fn-opstate",
       "flags": false,
       "entries": [
-        {
-          "name": "detached",
-          "value": 0
-        },
-        {
-          "name": "attached",
-          "value": 1
-        }
+        {"name":"detached","value":0},
+        {"name":"attached","value":1}
       ]
     },
     "port-fn-attr-cap": {
       "name": "port-fn-attr-cap",
       "flags": false,
       "entries": [
-        {
-          "name": "roce-bit",
-          "value": 0
-        },
-        {
-          "name": "migratable-bit",
-          "value": 1
-        },
-        {
-          "name": "ipsec-crypto-bit",
-          "value": 2
-        },
-        {
-          "name": "ipsec-packet-bit",
-          "value": 3
-        }
+        {"name":"roce-bit","value":0},
+        {"name":"migratable-bit","value":1},
+        {"name":"ipsec-crypto-bit","value":2},
+        {"name":"ipsec-packet-bit","value":3}
       ]
     },
     "rate-type": {
       "name": "rate-type",
       "flags": false,
       "entries": [
-        {
-          "name": "leaf",
-          "value": 0
-        },
-        {
-          "name": "node",
-          "value": 1
-        }
+        {"name":"leaf","value":0},
+        {"name":"node","value":1}
       ]
     },
     "sb-threshold-type": {
       "name": "sb-threshold-type",
       "flags": false,
       "entries": [
-        {
-          "name": "static",
-          "value": 0
-        },
-        {
-          "name": "dynamic",
-          "value": 1
-        }
+        {"name":"static","value":0},
+        {"name":"dynamic","value":1}
       ]
     },
     "eswitch-mode": {
       "name": "eswitch-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "legacy",
-          "value": 0
-        },
-        {
-          "name": "switchdev",
-          "value": 1
-        },
-        {
-          "name": "switchdev-inactive",
-          "value": 2
-        }
+        {"name":"legacy","value":0},
+        {"name":"switchdev","value":1},
+        {"name":"switchdev-inactive","value":2}
       ]
     },
     "eswitch-inline-mode": {
       "name": "eswitch-inline-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "link",
-          "value": 1
-        },
-        {
-          "name": "network",
-          "value": 2
-        },
-        {
-          "name": "transport",
-          "value": 3
-        }
+        {"name":"none","value":0},
+        {"name":"link","value":1},
+        {"name":"network","value":2},
+        {"name":"transport","value":3}
       ]
     },
     "eswitch-encap-mode": {
       "name": "eswitch-encap-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "basic",
-          "value": 1
-        }
+        {"name":"none","value":0},
+        {"name":"basic","value":1}
       ]
     },
     "dpipe-header-id": {
       "name": "dpipe-header-id",
       "flags": false,
       "entries": [
-        {
-          "name": "ethernet",
-          "value": 0
-        },
-        {
-          "name": "ipv4",
-          "value": 1
-        },
-        {
-          "name": "ipv6",
-          "value": 2
-        }
+        {"name":"ethernet","value":0},
+        {"name":"ipv4","value":1},
+        {"name":"ipv6","value":2}
       ]
     },
     "dpipe-match-type": {
       "name": "dpipe-match-type",
       "flags": false,
       "entries": [
-        {
-          "name": "field-exact",
-          "value": 0
-        }
+        {"name":"field-exact","value":0}
       ]
     },
     "dpipe-action-type": {
       "name": "dpipe-action-type",
       "flags": false,
       "entries": [
-        {
-          "name": "field-modify",
-          "value": 0
-        }
+        {"name":"field-modify","value":0}
       ]
     },
     "dpipe-field-mapping-type": {
       "name": "dpipe-field-mapping-type",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "ifindex",
-          "value": 1
-        }
+        {"name":"none","value":0},
+        {"name":"ifindex","value":1}
       ]
     },
     "resource-unit": {
       "name": "resource-unit",
       "flags": false,
       "entries": [
-        {
-          "name": "entry",
-          "value": 0
-        }
+        {"name":"entry","value":0}
       ]
     },
     "resource-scope": {
       "name": "resource-scope",
       "flags": false,
       "entries": [
-        {
-          "name": "dev",
-          "value": 0
-        },
-        {
-          "name": "port",
-          "value": 1
-        }
+        {"name":"dev","value":0},
+        {"name":"port","value":1}
       ]
     },
     "reload-action": {
       "name": "reload-action",
       "flags": false,
       "entries": [
-        {
-          "name": "driver-reinit",
-          "value": 1
-        },
-        {
-          "name": "fw-activate",
-          "value": 2
-        }
+        {"name":"driver-reinit","value":1},
+        {"name":"fw-activate","value":2}
       ]
     },
     "param-cmode": {
       "name": "param-cmode",
       "flags": false,
       "entries": [
-        {
-          "name": "runtime",
-          "value": 0
-        },
-        {
-          "name": "driverinit",
-          "value": 1
-        },
-        {
-          "name": "permanent",
-          "value": 2
-        }
+        {"name":"runtime","value":0},
+        {"name":"driverinit","value":1},
+        {"name":"permanent","value":2}
       ]
     },
     "flash-overwrite": {
       "name": "flash-overwrite",
       "flags": false,
       "entries": [
-        {
-          "name": "settings-bit",
-          "value": 0
-        },
-        {
-          "name": "identifiers-bit",
-          "value": 1
-        }
+        {"name":"settings-bit","value":0},
+        {"name":"identifiers-bit","value":1}
       ]
     },
     "trap-action": {
       "name": "trap-action",
       "flags": false,
       "entries": [
-        {
-          "name": "drop",
-          "value": 0
-        },
-        {
-          "name": "trap",
-          "value": 1
-        },
-        {
-          "name": "mirror",
-          "value": 2
-        }
+        {"name":"drop","value":0},
+        {"name":"trap","value":1},
+        {"name":"mirror","value":2}
       ]
     },
     "trap-type": {
       "name": "trap-type",
       "flags": false,
       "entries": [
-        {
-          "name": "drop",
-          "value": 0
-        },
-        {
-          "name": "exception",
-          "value": 1
-        },
-        {
-          "name": "control",
-          "value": 2
-        }
+        {"name":"drop","value":0},
+        {"name":"exception","value":1},
+        {"name":"control","value":2}
       ]
     },
     "var-attr-type": {
       "name": "var-attr-type",
       "flags": false,
       "entries": [
-        {
-          "name": "u8",
-          "value": 1
-        },
-        {
-          "name": "u16",
-          "value": 2
-        },
-        {
-          "name": "u32",
-          "value": 3
-        },
-        {
-          "name": "u64",
-          "value": 4
-        },
-        {
-          "name": "string",
-          "value": 5
-        },
-        {
-          "name": "flag",
-          "value": 6
-        },
-        {
-          "name": "nul-string",
-          "value": 10
-        },
-        {
-          "name": "binary",
-          "value": 11
-        },
-        {
-          "name": "u64-array",
-          "value": 129
-        }
+        {"name":"u8","value":1},
+        {"name":"u16","value":2},
+        {"name":"u32","value":3},
+        {"name":"u64","value":4},
+        {"name":"string","value":5},
+        {"name":"flag","value":6},
+        {"name":"nul-string","value":10},
+        {"name":"binary","value":11},
+        {"name":"u64-array","value":129}
       ]
     }
   },
@@ -426,1061 +223,220 @@ export const model: FamilyModel = {
     "devlink": {
       "name": "devlink",
       "attrs": [
-        {
-          "name": "bus-name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "dev-name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "port-index",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "port-type",
-          "value": 4,
-          "type": "u16",
-          "enum": "port-type"
-        },
-        {
-          "name": "port-desired-type",
-          "value": 5,
-          "type": "u16"
-        },
-        {
-          "name": "port-netdev-ifindex",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "port-netdev-name",
-          "value": 7,
-          "type": "string"
-        },
-        {
-          "name": "port-ibdev-name",
-          "value": 8,
-          "type": "string"
-        },
-        {
-          "name": "port-split-count",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "port-split-group",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "sb-index",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "sb-size",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "sb-ingress-pool-count",
-          "value": 13,
-          "type": "u16"
-        },
-        {
-          "name": "sb-egress-pool-count",
-          "value": 14,
-          "type": "u16"
-        },
-        {
-          "name": "sb-ingress-tc-count",
-          "value": 15,
-          "type": "u16"
-        },
-        {
-          "name": "sb-egress-tc-count",
-          "value": 16,
-          "type": "u16"
-        },
-        {
-          "name": "sb-pool-index",
-          "value": 17,
-          "type": "u16"
-        },
-        {
-          "name": "sb-pool-type",
-          "value": 18,
-          "type": "u8",
-          "enum": "sb-pool-type"
-        },
-        {
-          "name": "sb-pool-size",
-          "value": 19,
-          "type": "u32"
-        },
-        {
-          "name": "sb-pool-threshold-type",
-          "value": 20,
-          "type": "u8",
-          "enum": "sb-threshold-type"
-        },
-        {
-          "name": "sb-threshold",
-          "value": 21,
-          "type": "u32"
-        },
-        {
-          "name": "sb-tc-index",
-          "value": 22,
-          "type": "u16"
-        },
-        {
-          "name": "sb-occ-cur",
-          "value": 23,
-          "type": "u32"
-        },
-        {
-          "name": "sb-occ-max",
-          "value": 24,
-          "type": "u32"
-        },
-        {
-          "name": "eswitch-mode",
-          "value": 25,
-          "type": "u16",
-          "enum": "eswitch-mode"
-        },
-        {
-          "name": "eswitch-inline-mode",
-          "value": 26,
-          "type": "u8",
-          "enum": "eswitch-inline-mode"
-        },
-        {
-          "name": "dpipe-tables",
-          "value": 27,
-          "type": "nest",
-          "nested": "dl-dpipe-tables"
-        },
-        {
-          "name": "dpipe-table",
-          "value": 28,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-table"
-        },
-        {
-          "name": "dpipe-table-name",
-          "value": 29,
-          "type": "string"
-        },
-        {
-          "name": "dpipe-table-size",
-          "value": 30,
-          "type": "u64"
-        },
-        {
-          "name": "dpipe-table-matches",
-          "value": 31,
-          "type": "nest",
-          "nested": "dl-dpipe-table-matches"
-        },
-        {
-          "name": "dpipe-table-actions",
-          "value": 32,
-          "type": "nest",
-          "nested": "dl-dpipe-table-actions"
-        },
-        {
-          "name": "dpipe-table-counters-enabled",
-          "value": 33,
-          "type": "u8"
-        },
-        {
-          "name": "dpipe-entries",
-          "value": 34,
-          "type": "nest",
-          "nested": "dl-dpipe-entries"
-        },
-        {
-          "name": "dpipe-entry",
-          "value": 35,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-entry"
-        },
-        {
-          "name": "dpipe-entry-index",
-          "value": 36,
-          "type": "u64"
-        },
-        {
-          "name": "dpipe-entry-match-values",
-          "value": 37,
-          "type": "nest",
-          "nested": "dl-dpipe-entry-match-values"
-        },
-        {
-          "name": "dpipe-entry-action-values",
-          "value": 38,
-          "type": "nest",
-          "nested": "dl-dpipe-entry-action-values"
-        },
-        {
-          "name": "dpipe-entry-counter",
-          "value": 39,
-          "type": "u64"
-        },
-        {
-          "name": "dpipe-match",
-          "value": 40,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-match"
-        },
-        {
-          "name": "dpipe-match-value",
-          "value": 41,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-match-value"
-        },
-        {
-          "name": "dpipe-match-type",
-          "value": 42,
-          "type": "u32",
-          "enum": "dpipe-match-type"
-        },
-        {
-          "name": "dpipe-action",
-          "value": 43,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-action"
-        },
-        {
-          "name": "dpipe-action-value",
-          "value": 44,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-action-value"
-        },
-        {
-          "name": "dpipe-action-type",
-          "value": 45,
-          "type": "u32",
-          "enum": "dpipe-action-type"
-        },
-        {
-          "name": "dpipe-value",
-          "value": 46,
-          "type": "binary"
-        },
-        {
-          "name": "dpipe-value-mask",
-          "value": 47,
-          "type": "binary"
-        },
-        {
-          "name": "dpipe-value-mapping",
-          "value": 48,
-          "type": "u32"
-        },
-        {
-          "name": "dpipe-headers",
-          "value": 49,
-          "type": "nest",
-          "nested": "dl-dpipe-headers"
-        },
-        {
-          "name": "dpipe-header",
-          "value": 50,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-header"
-        },
-        {
-          "name": "dpipe-header-name",
-          "value": 51,
-          "type": "string"
-        },
-        {
-          "name": "dpipe-header-id",
-          "value": 52,
-          "type": "u32",
-          "enum": "dpipe-header-id"
-        },
-        {
-          "name": "dpipe-header-fields",
-          "value": 53,
-          "type": "nest",
-          "nested": "dl-dpipe-header-fields"
-        },
-        {
-          "name": "dpipe-header-global",
-          "value": 54,
-          "type": "u8"
-        },
-        {
-          "name": "dpipe-header-index",
-          "value": 55,
-          "type": "u32"
-        },
-        {
-          "name": "dpipe-field",
-          "value": 56,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-field"
-        },
-        {
-          "name": "dpipe-field-name",
-          "value": 57,
-          "type": "string"
-        },
-        {
-          "name": "dpipe-field-id",
-          "value": 58,
-          "type": "u32"
-        },
-        {
-          "name": "dpipe-field-bitwidth",
-          "value": 59,
-          "type": "u32"
-        },
-        {
-          "name": "dpipe-field-mapping-type",
-          "value": 60,
-          "type": "u32",
-          "enum": "dpipe-field-mapping-type"
-        },
-        {
-          "name": "pad",
-          "value": 61,
-          "type": "pad"
-        },
-        {
-          "name": "eswitch-encap-mode",
-          "value": 62,
-          "type": "u8",
-          "enum": "eswitch-encap-mode"
-        },
-        {
-          "name": "resource-list",
-          "value": 63,
-          "type": "nest",
-          "nested": "dl-resource-list"
-        },
-        {
-          "name": "resource",
-          "value": 64,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-resource"
-        },
-        {
-          "name": "resource-name",
-          "value": 65,
-          "type": "string"
-        },
-        {
-          "name": "resource-id",
-          "value": 66,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size",
-          "value": 67,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size-new",
-          "value": 68,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size-valid",
-          "value": 69,
-          "type": "u8"
-        },
-        {
-          "name": "resource-size-min",
-          "value": 70,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size-max",
-          "value": 71,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size-gran",
-          "value": 72,
-          "type": "u64"
-        },
-        {
-          "name": "resource-unit",
-          "value": 73,
-          "type": "u8",
-          "enum": "resource-unit"
-        },
-        {
-          "name": "resource-occ",
-          "value": 74,
-          "type": "u64"
-        },
-        {
-          "name": "dpipe-table-resource-id",
-          "value": 75,
-          "type": "u64"
-        },
-        {
-          "name": "dpipe-table-resource-units",
-          "value": 76,
-          "type": "u64"
-        },
-        {
-          "name": "port-flavour",
-          "value": 77,
-          "type": "u16",
-          "enum": "port-flavour"
-        },
-        {
-          "name": "port-number",
-          "value": 78,
-          "type": "u32"
-        },
-        {
-          "name": "port-split-subport-number",
-          "value": 79,
-          "type": "u32"
-        },
-        {
-          "name": "param",
-          "value": 80,
-          "type": "nest",
-          "nested": "dl-param"
-        },
-        {
-          "name": "param-name",
-          "value": 81,
-          "type": "string"
-        },
-        {
-          "name": "param-generic",
-          "value": 82,
-          "type": "flag"
-        },
-        {
-          "name": "param-type",
-          "value": 83,
-          "type": "u8",
-          "enum": "var-attr-type"
-        },
-        {
-          "name": "param-value-cmode",
-          "value": 87,
-          "type": "u8",
-          "enum": "param-cmode"
-        },
-        {
-          "name": "region-name",
-          "value": 88,
-          "type": "string"
-        },
-        {
-          "name": "region-size",
-          "value": 89,
-          "type": "u64"
-        },
-        {
-          "name": "region-snapshots",
-          "value": 90,
-          "type": "nest",
-          "nested": "dl-region-snapshots"
-        },
-        {
-          "name": "region-snapshot",
-          "value": 91,
-          "type": "nest",
-          "nested": "dl-region-snapshot"
-        },
-        {
-          "name": "region-snapshot-id",
-          "value": 92,
-          "type": "u32"
-        },
-        {
-          "name": "region-chunks",
-          "value": 93,
-          "type": "nest",
-          "nested": "dl-region-chunks"
-        },
-        {
-          "name": "region-chunk",
-          "value": 94,
-          "type": "nest",
-          "nested": "dl-region-chunk"
-        },
-        {
-          "name": "region-chunk-data",
-          "value": 95,
-          "type": "binary"
-        },
-        {
-          "name": "region-chunk-addr",
-          "value": 96,
-          "type": "u64"
-        },
-        {
-          "name": "region-chunk-len",
-          "value": 97,
-          "type": "u64"
-        },
-        {
-          "name": "info-driver-name",
-          "value": 98,
-          "type": "string"
-        },
-        {
-          "name": "info-serial-number",
-          "value": 99,
-          "type": "string"
-        },
-        {
-          "name": "info-version-fixed",
-          "value": 100,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-info-version"
-        },
-        {
-          "name": "info-version-running",
-          "value": 101,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-info-version"
-        },
-        {
-          "name": "info-version-stored",
-          "value": 102,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-info-version"
-        },
-        {
-          "name": "info-version-name",
-          "value": 103,
-          "type": "string"
-        },
-        {
-          "name": "info-version-value",
-          "value": 104,
-          "type": "string"
-        },
-        {
-          "name": "sb-pool-cell-size",
-          "value": 105,
-          "type": "u32"
-        },
-        {
-          "name": "fmsg",
-          "value": 106,
-          "type": "nest",
-          "nested": "dl-fmsg"
-        },
-        {
-          "name": "fmsg-obj-nest-start",
-          "value": 107,
-          "type": "flag"
-        },
-        {
-          "name": "fmsg-pair-nest-start",
-          "value": 108,
-          "type": "flag"
-        },
-        {
-          "name": "fmsg-arr-nest-start",
-          "value": 109,
-          "type": "flag"
-        },
-        {
-          "name": "fmsg-nest-end",
-          "value": 110,
-          "type": "flag"
-        },
-        {
-          "name": "fmsg-obj-name",
-          "value": 111,
-          "type": "string"
-        },
-        {
-          "name": "fmsg-obj-value-type",
-          "value": 112,
-          "type": "u8",
-          "enum": "var-attr-type"
-        },
-        {
-          "name": "health-reporter",
-          "value": 114,
-          "type": "nest",
-          "nested": "dl-health-reporter"
-        },
-        {
-          "name": "health-reporter-name",
-          "value": 115,
-          "type": "string"
-        },
-        {
-          "name": "health-reporter-state",
-          "value": 116,
-          "type": "u8"
-        },
-        {
-          "name": "health-reporter-err-count",
-          "value": 117,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-recover-count",
-          "value": 118,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-dump-ts",
-          "value": 119,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-graceful-period",
-          "value": 120,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-auto-recover",
-          "value": 121,
-          "type": "u8"
-        },
-        {
-          "name": "flash-update-file-name",
-          "value": 122,
-          "type": "string"
-        },
-        {
-          "name": "flash-update-component",
-          "value": 123,
-          "type": "string"
-        },
-        {
-          "name": "flash-update-status-msg",
-          "value": 124,
-          "type": "string"
-        },
-        {
-          "name": "flash-update-status-done",
-          "value": 125,
-          "type": "u64"
-        },
-        {
-          "name": "flash-update-status-total",
-          "value": 126,
-          "type": "u64"
-        },
-        {
-          "name": "port-pci-pf-number",
-          "value": 127,
-          "type": "u16"
-        },
-        {
-          "name": "port-pci-vf-number",
-          "value": 128,
-          "type": "u16"
-        },
-        {
-          "name": "stats",
-          "value": 129,
-          "type": "nest",
-          "nested": "dl-attr-stats"
-        },
-        {
-          "name": "trap-name",
-          "value": 130,
-          "type": "string"
-        },
-        {
-          "name": "trap-action",
-          "value": 131,
-          "type": "u8",
-          "enum": "trap-action"
-        },
-        {
-          "name": "trap-type",
-          "value": 132,
-          "type": "u8",
-          "enum": "trap-type"
-        },
-        {
-          "name": "trap-generic",
-          "value": 133,
-          "type": "flag"
-        },
-        {
-          "name": "trap-metadata",
-          "value": 134,
-          "type": "nest",
-          "nested": "dl-trap-metadata"
-        },
-        {
-          "name": "trap-group-name",
-          "value": 135,
-          "type": "string"
-        },
-        {
-          "name": "reload-failed",
-          "value": 136,
-          "type": "u8"
-        },
-        {
-          "name": "health-reporter-dump-ts-ns",
-          "value": 137,
-          "type": "u64"
-        },
-        {
-          "name": "netns-fd",
-          "value": 138,
-          "type": "u32"
-        },
-        {
-          "name": "netns-pid",
-          "value": 139,
-          "type": "u32"
-        },
-        {
-          "name": "netns-id",
-          "value": 140,
-          "type": "u32"
-        },
-        {
-          "name": "health-reporter-auto-dump",
-          "value": 141,
-          "type": "u8"
-        },
-        {
-          "name": "trap-policer-id",
-          "value": 142,
-          "type": "u32"
-        },
-        {
-          "name": "trap-policer-rate",
-          "value": 143,
-          "type": "u64"
-        },
-        {
-          "name": "trap-policer-burst",
-          "value": 144,
-          "type": "u64"
-        },
-        {
-          "name": "port-function",
-          "value": 145,
-          "type": "nest",
-          "nested": "dl-port-function"
-        },
-        {
-          "name": "info-board-serial-number",
-          "value": 146,
-          "type": "string"
-        },
-        {
-          "name": "port-lanes",
-          "value": 147,
-          "type": "u32"
-        },
-        {
-          "name": "port-splittable",
-          "value": 148,
-          "type": "u8"
-        },
-        {
-          "name": "port-external",
-          "value": 149,
-          "type": "u8"
-        },
-        {
-          "name": "port-controller-number",
-          "value": 150,
-          "type": "u32"
-        },
-        {
-          "name": "flash-update-status-timeout",
-          "value": 151,
-          "type": "u64"
-        },
-        {
-          "name": "flash-update-overwrite-mask",
-          "value": 152,
-          "type": "bitfield32",
-          "enum": "flash-overwrite",
-          "enumAsFlags": true
-        },
-        {
-          "name": "reload-action",
-          "value": 153,
-          "type": "u8",
-          "enum": "reload-action"
-        },
-        {
-          "name": "reload-actions-performed",
-          "value": 154,
-          "type": "bitfield32",
-          "enum": "reload-action",
-          "enumAsFlags": true
-        },
-        {
-          "name": "reload-limits",
-          "value": 155,
-          "type": "bitfield32",
-          "enum": "reload-action",
-          "enumAsFlags": true
-        },
-        {
-          "name": "dev-stats",
-          "value": 156,
-          "type": "nest",
-          "nested": "dl-dev-stats"
-        },
-        {
-          "name": "reload-stats",
-          "value": 157,
-          "type": "nest",
-          "nested": "dl-reload-stats"
-        },
-        {
-          "name": "reload-stats-entry",
-          "value": 158,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-reload-stats-entry"
-        },
-        {
-          "name": "reload-stats-limit",
-          "value": 159,
-          "type": "u8"
-        },
-        {
-          "name": "reload-stats-value",
-          "value": 160,
-          "type": "u32"
-        },
-        {
-          "name": "remote-reload-stats",
-          "value": 161,
-          "type": "nest",
-          "nested": "dl-reload-stats"
-        },
-        {
-          "name": "reload-action-info",
-          "value": 162,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-reload-act-info"
-        },
-        {
-          "name": "reload-action-stats",
-          "value": 163,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-reload-act-stats"
-        },
-        {
-          "name": "port-pci-sf-number",
-          "value": 164,
-          "type": "u32"
-        },
-        {
-          "name": "rate-type",
-          "value": 165,
-          "type": "u16",
-          "enum": "rate-type"
-        },
-        {
-          "name": "rate-tx-share",
-          "value": 166,
-          "type": "u64"
-        },
-        {
-          "name": "rate-tx-max",
-          "value": 167,
-          "type": "u64"
-        },
-        {
-          "name": "rate-node-name",
-          "value": 168,
-          "type": "string"
-        },
-        {
-          "name": "rate-parent-node-name",
-          "value": 169,
-          "type": "string"
-        },
-        {
-          "name": "region-max-snapshots",
-          "value": 170,
-          "type": "u32"
-        },
-        {
-          "name": "linecard-index",
-          "value": 171,
-          "type": "u32"
-        },
-        {
-          "name": "linecard-state",
-          "value": 172,
-          "type": "u8"
-        },
-        {
-          "name": "linecard-type",
-          "value": 173,
-          "type": "string"
-        },
-        {
-          "name": "linecard-supported-types",
-          "value": 174,
-          "type": "nest",
-          "nested": "dl-linecard-supported-types"
-        },
-        {
-          "name": "selftests",
-          "value": 176,
-          "type": "nest",
-          "nested": "dl-selftest-id"
-        },
-        {
-          "name": "rate-tx-priority",
-          "value": 177,
-          "type": "u32"
-        },
-        {
-          "name": "rate-tx-weight",
-          "value": 178,
-          "type": "u32"
-        },
-        {
-          "name": "region-direct",
-          "value": 179,
-          "type": "flag"
-        },
-        {
-          "name": "rate-tc-bws",
-          "value": 180,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-rate-tc-bws"
-        },
-        {
-          "name": "health-reporter-burst-period",
-          "value": 181,
-          "type": "u64"
-        },
-        {
-          "name": "param-reset-default",
-          "value": 183,
-          "type": "flag"
-        },
+        {"name":"bus-name","value":1,"type":"string"},
+        {"name":"dev-name","value":2,"type":"string"},
+        {"name":"port-index","value":3,"type":"u32"},
+        {"name":"port-type","value":4,"type":"u16","enum":"port-type"},
+        {"name":"port-desired-type","value":5,"type":"u16"},
+        {"name":"port-netdev-ifindex","value":6,"type":"u32"},
+        {"name":"port-netdev-name","value":7,"type":"string"},
+        {"name":"port-ibdev-name","value":8,"type":"string"},
+        {"name":"port-split-count","value":9,"type":"u32"},
+        {"name":"port-split-group","value":10,"type":"u32"},
+        {"name":"sb-index","value":11,"type":"u32"},
+        {"name":"sb-size","value":12,"type":"u32"},
+        {"name":"sb-ingress-pool-count","value":13,"type":"u16"},
+        {"name":"sb-egress-pool-count","value":14,"type":"u16"},
+        {"name":"sb-ingress-tc-count","value":15,"type":"u16"},
+        {"name":"sb-egress-tc-count","value":16,"type":"u16"},
+        {"name":"sb-pool-index","value":17,"type":"u16"},
+        {"name":"sb-pool-type","value":18,"type":"u8","enum":"sb-pool-type"},
+        {"name":"sb-pool-size","value":19,"type":"u32"},
+        {"name":"sb-pool-threshold-type","value":20,"type":"u8","enum":"sb-threshold-type"},
+        {"name":"sb-threshold","value":21,"type":"u32"},
+        {"name":"sb-tc-index","value":22,"type":"u16"},
+        {"name":"sb-occ-cur","value":23,"type":"u32"},
+        {"name":"sb-occ-max","value":24,"type":"u32"},
+        {"name":"eswitch-mode","value":25,"type":"u16","enum":"eswitch-mode"},
+        {"name":"eswitch-inline-mode","value":26,"type":"u8","enum":"eswitch-inline-mode"},
+        {"name":"dpipe-tables","value":27,"type":"nest","nested":"dl-dpipe-tables"},
+        {"name":"dpipe-table","value":28,"type":"nest","multiAttr":true,"nested":"dl-dpipe-table"},
+        {"name":"dpipe-table-name","value":29,"type":"string"},
+        {"name":"dpipe-table-size","value":30,"type":"u64"},
+        {"name":"dpipe-table-matches","value":31,"type":"nest","nested":"dl-dpipe-table-matches"},
+        {"name":"dpipe-table-actions","value":32,"type":"nest","nested":"dl-dpipe-table-actions"},
+        {"name":"dpipe-table-counters-enabled","value":33,"type":"u8"},
+        {"name":"dpipe-entries","value":34,"type":"nest","nested":"dl-dpipe-entries"},
+        {"name":"dpipe-entry","value":35,"type":"nest","multiAttr":true,"nested":"dl-dpipe-entry"},
+        {"name":"dpipe-entry-index","value":36,"type":"u64"},
+        {"name":"dpipe-entry-match-values","value":37,"type":"nest","nested":"dl-dpipe-entry-match-values"},
+        {"name":"dpipe-entry-action-values","value":38,"type":"nest","nested":"dl-dpipe-entry-action-values"},
+        {"name":"dpipe-entry-counter","value":39,"type":"u64"},
+        {"name":"dpipe-match","value":40,"type":"nest","multiAttr":true,"nested":"dl-dpipe-match"},
+        {"name":"dpipe-match-value","value":41,"type":"nest","multiAttr":true,"nested":"dl-dpipe-match-value"},
+        {"name":"dpipe-match-type","value":42,"type":"u32","enum":"dpipe-match-type"},
+        {"name":"dpipe-action","value":43,"type":"nest","multiAttr":true,"nested":"dl-dpipe-action"},
+        {"name":"dpipe-action-value","value":44,"type":"nest","multiAttr":true,"nested":"dl-dpipe-action-value"},
+        {"name":"dpipe-action-type","value":45,"type":"u32","enum":"dpipe-action-type"},
+        {"name":"dpipe-value","value":46,"type":"binary"},
+        {"name":"dpipe-value-mask","value":47,"type":"binary"},
+        {"name":"dpipe-value-mapping","value":48,"type":"u32"},
+        {"name":"dpipe-headers","value":49,"type":"nest","nested":"dl-dpipe-headers"},
+        {"name":"dpipe-header","value":50,"type":"nest","multiAttr":true,"nested":"dl-dpipe-header"},
+        {"name":"dpipe-header-name","value":51,"type":"string"},
+        {"name":"dpipe-header-id","value":52,"type":"u32","enum":"dpipe-header-id"},
+        {"name":"dpipe-header-fields","value":53,"type":"nest","nested":"dl-dpipe-header-fields"},
+        {"name":"dpipe-header-global","value":54,"type":"u8"},
+        {"name":"dpipe-header-index","value":55,"type":"u32"},
+        {"name":"dpipe-field","value":56,"type":"nest","multiAttr":true,"nested":"dl-dpipe-field"},
+        {"name":"dpipe-field-name","value":57,"type":"string"},
+        {"name":"dpipe-field-id","value":58,"type":"u32"},
+        {"name":"dpipe-field-bitwidth","value":59,"type":"u32"},
+        {"name":"dpipe-field-mapping-type","value":60,"type":"u32","enum":"dpipe-field-mapping-type"},
+        {"name":"pad","value":61,"type":"pad"},
+        {"name":"eswitch-encap-mode","value":62,"type":"u8","enum":"eswitch-encap-mode"},
+        {"name":"resource-list","value":63,"type":"nest","nested":"dl-resource-list"},
+        {"name":"resource","value":64,"type":"nest","multiAttr":true,"nested":"dl-resource"},
+        {"name":"resource-name","value":65,"type":"string"},
+        {"name":"resource-id","value":66,"type":"u64"},
+        {"name":"resource-size","value":67,"type":"u64"},
+        {"name":"resource-size-new","value":68,"type":"u64"},
+        {"name":"resource-size-valid","value":69,"type":"u8"},
+        {"name":"resource-size-min","value":70,"type":"u64"},
+        {"name":"resource-size-max","value":71,"type":"u64"},
+        {"name":"resource-size-gran","value":72,"type":"u64"},
+        {"name":"resource-unit","value":73,"type":"u8","enum":"resource-unit"},
+        {"name":"resource-occ","value":74,"type":"u64"},
+        {"name":"dpipe-table-resource-id","value":75,"type":"u64"},
+        {"name":"dpipe-table-resource-units","value":76,"type":"u64"},
+        {"name":"port-flavour","value":77,"type":"u16","enum":"port-flavour"},
+        {"name":"port-number","value":78,"type":"u32"},
+        {"name":"port-split-subport-number","value":79,"type":"u32"},
+        {"name":"param","value":80,"type":"nest","nested":"dl-param"},
+        {"name":"param-name","value":81,"type":"string"},
+        {"name":"param-generic","value":82,"type":"flag"},
+        {"name":"param-type","value":83,"type":"u8","enum":"var-attr-type"},
+        {"name":"param-value-cmode","value":87,"type":"u8","enum":"param-cmode"},
+        {"name":"region-name","value":88,"type":"string"},
+        {"name":"region-size","value":89,"type":"u64"},
+        {"name":"region-snapshots","value":90,"type":"nest","nested":"dl-region-snapshots"},
+        {"name":"region-snapshot","value":91,"type":"nest","nested":"dl-region-snapshot"},
+        {"name":"region-snapshot-id","value":92,"type":"u32"},
+        {"name":"region-chunks","value":93,"type":"nest","nested":"dl-region-chunks"},
+        {"name":"region-chunk","value":94,"type":"nest","nested":"dl-region-chunk"},
+        {"name":"region-chunk-data","value":95,"type":"binary"},
+        {"name":"region-chunk-addr","value":96,"type":"u64"},
+        {"name":"region-chunk-len","value":97,"type":"u64"},
+        {"name":"info-driver-name","value":98,"type":"string"},
+        {"name":"info-serial-number","value":99,"type":"string"},
+        {"name":"info-version-fixed","value":100,"type":"nest","multiAttr":true,"nested":"dl-info-version"},
+        {"name":"info-version-running","value":101,"type":"nest","multiAttr":true,"nested":"dl-info-version"},
+        {"name":"info-version-stored","value":102,"type":"nest","multiAttr":true,"nested":"dl-info-version"},
+        {"name":"info-version-name","value":103,"type":"string"},
+        {"name":"info-version-value","value":104,"type":"string"},
+        {"name":"sb-pool-cell-size","value":105,"type":"u32"},
+        {"name":"fmsg","value":106,"type":"nest","nested":"dl-fmsg"},
+        {"name":"fmsg-obj-nest-start","value":107,"type":"flag"},
+        {"name":"fmsg-pair-nest-start","value":108,"type":"flag"},
+        {"name":"fmsg-arr-nest-start","value":109,"type":"flag"},
+        {"name":"fmsg-nest-end","value":110,"type":"flag"},
+        {"name":"fmsg-obj-name","value":111,"type":"string"},
+        {"name":"fmsg-obj-value-type","value":112,"type":"u8","enum":"var-attr-type"},
+        {"name":"health-reporter","value":114,"type":"nest","nested":"dl-health-reporter"},
+        {"name":"health-reporter-name","value":115,"type":"string"},
+        {"name":"health-reporter-state","value":116,"type":"u8"},
+        {"name":"health-reporter-err-count","value":117,"type":"u64"},
+        {"name":"health-reporter-recover-count","value":118,"type":"u64"},
+        {"name":"health-reporter-dump-ts","value":119,"type":"u64"},
+        {"name":"health-reporter-graceful-period","value":120,"type":"u64"},
+        {"name":"health-reporter-auto-recover","value":121,"type":"u8"},
+        {"name":"flash-update-file-name","value":122,"type":"string"},
+        {"name":"flash-update-component","value":123,"type":"string"},
+        {"name":"flash-update-status-msg","value":124,"type":"string"},
+        {"name":"flash-update-status-done","value":125,"type":"u64"},
+        {"name":"flash-update-status-total","value":126,"type":"u64"},
+        {"name":"port-pci-pf-number","value":127,"type":"u16"},
+        {"name":"port-pci-vf-number","value":128,"type":"u16"},
+        {"name":"stats","value":129,"type":"nest","nested":"dl-attr-stats"},
+        {"name":"trap-name","value":130,"type":"string"},
+        {"name":"trap-action","value":131,"type":"u8","enum":"trap-action"},
+        {"name":"trap-type","value":132,"type":"u8","enum":"trap-type"},
+        {"name":"trap-generic","value":133,"type":"flag"},
+        {"name":"trap-metadata","value":134,"type":"nest","nested":"dl-trap-metadata"},
+        {"name":"trap-group-name","value":135,"type":"string"},
+        {"name":"reload-failed","value":136,"type":"u8"},
+        {"name":"health-reporter-dump-ts-ns","value":137,"type":"u64"},
+        {"name":"netns-fd","value":138,"type":"u32"},
+        {"name":"netns-pid","value":139,"type":"u32"},
+        {"name":"netns-id","value":140,"type":"u32"},
+        {"name":"health-reporter-auto-dump","value":141,"type":"u8"},
+        {"name":"trap-policer-id","value":142,"type":"u32"},
+        {"name":"trap-policer-rate","value":143,"type":"u64"},
+        {"name":"trap-policer-burst","value":144,"type":"u64"},
+        {"name":"port-function","value":145,"type":"nest","nested":"dl-port-function"},
+        {"name":"info-board-serial-number","value":146,"type":"string"},
+        {"name":"port-lanes","value":147,"type":"u32"},
+        {"name":"port-splittable","value":148,"type":"u8"},
+        {"name":"port-external","value":149,"type":"u8"},
+        {"name":"port-controller-number","value":150,"type":"u32"},
+        {"name":"flash-update-status-timeout","value":151,"type":"u64"},
+        {"name":"flash-update-overwrite-mask","value":152,"type":"bitfield32","enum":"flash-overwrite","enumAsFlags":true},
+        {"name":"reload-action","value":153,"type":"u8","enum":"reload-action"},
+        {"name":"reload-actions-performed","value":154,"type":"bitfield32","enum":"reload-action","enumAsFlags":true},
+        {"name":"reload-limits","value":155,"type":"bitfield32","enum":"reload-action","enumAsFlags":true},
+        {"name":"dev-stats","value":156,"type":"nest","nested":"dl-dev-stats"},
+        {"name":"reload-stats","value":157,"type":"nest","nested":"dl-reload-stats"},
+        {"name":"reload-stats-entry","value":158,"type":"nest","multiAttr":true,"nested":"dl-reload-stats-entry"},
+        {"name":"reload-stats-limit","value":159,"type":"u8"},
+        {"name":"reload-stats-value","value":160,"type":"u32"},
+        {"name":"remote-reload-stats","value":161,"type":"nest","nested":"dl-reload-stats"},
+        {"name":"reload-action-info","value":162,"type":"nest","multiAttr":true,"nested":"dl-reload-act-info"},
+        {"name":"reload-action-stats","value":163,"type":"nest","multiAttr":true,"nested":"dl-reload-act-stats"},
+        {"name":"port-pci-sf-number","value":164,"type":"u32"},
+        {"name":"rate-type","value":165,"type":"u16","enum":"rate-type"},
+        {"name":"rate-tx-share","value":166,"type":"u64"},
+        {"name":"rate-tx-max","value":167,"type":"u64"},
+        {"name":"rate-node-name","value":168,"type":"string"},
+        {"name":"rate-parent-node-name","value":169,"type":"string"},
+        {"name":"region-max-snapshots","value":170,"type":"u32"},
+        {"name":"linecard-index","value":171,"type":"u32"},
+        {"name":"linecard-state","value":172,"type":"u8"},
+        {"name":"linecard-type","value":173,"type":"string"},
+        {"name":"linecard-supported-types","value":174,"type":"nest","nested":"dl-linecard-supported-types"},
+        {"name":"selftests","value":176,"type":"nest","nested":"dl-selftest-id"},
+        {"name":"rate-tx-priority","value":177,"type":"u32"},
+        {"name":"rate-tx-weight","value":178,"type":"u32"},
+        {"name":"region-direct","value":179,"type":"flag"},
+        {"name":"rate-tc-bws","value":180,"type":"nest","multiAttr":true,"nested":"dl-rate-tc-bws"},
+        {"name":"health-reporter-burst-period","value":181,"type":"u64"},
+        {"name":"param-reset-default","value":183,"type":"flag"},
         {
           "name": "index",
           "value": 184,
           "type": "uint",
-          "checks": {
-            "max": "u32-max"
-          }
+          "checks": {"max":"u32-max"}
         },
-        {
-          "name": "resource-scope-mask",
-          "value": 185,
-          "type": "u32",
-          "enum": "resource-scope",
-          "enumAsFlags": true
-        }
+        {"name":"resource-scope-mask","value":185,"type":"u32","enum":"resource-scope","enumAsFlags":true}
       ]
     },
     "dl-port-function": {
       "name": "dl-port-function",
       "attrs": [
-        {
-          "name": "hw-addr",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "state",
-          "value": 2,
-          "type": "u8",
-          "enum": "port-fn-state"
-        },
-        {
-          "name": "opstate",
-          "value": 3,
-          "type": "u8",
-          "enum": "port-fn-opstate"
-        },
-        {
-          "name": "caps",
-          "value": 4,
-          "type": "bitfield32",
-          "enum": "port-fn-attr-cap",
-          "enumAsFlags": true
-        }
+        {"name":"hw-addr","value":1,"type":"binary"},
+        {"name":"state","value":2,"type":"u8","enum":"port-fn-state"},
+        {"name":"opstate","value":3,"type":"u8","enum":"port-fn-opstate"},
+        {"name":"caps","value":4,"type":"bitfield32","enum":"port-fn-attr-cap","enumAsFlags":true}
       ]
     },
     "dl-attr-stats": {
       "name": "dl-attr-stats",
       "attrs": [
-        {
-          "name": "stats-rx-packets",
-          "value": 0,
-          "type": "u64"
-        },
-        {
-          "name": "stats-rx-bytes",
-          "value": 1,
-          "type": "u64"
-        },
-        {
-          "name": "stats-rx-dropped",
-          "value": 2,
-          "type": "u64"
-        }
+        {"name":"stats-rx-packets","value":0,"type":"u64"},
+        {"name":"stats-rx-bytes","value":1,"type":"u64"},
+        {"name":"stats-rx-dropped","value":2,"type":"u64"}
       ]
     },
     "dl-trap-metadata": {
       "name": "dl-trap-metadata",
       "attrs": [
-        {
-          "name": "trap-metadata-type-in-port",
-          "value": 0,
-          "type": "flag"
-        },
-        {
-          "name": "trap-metadata-type-fa-cookie",
-          "value": 1,
-          "type": "flag"
-        }
+        {"name":"trap-metadata-type-in-port","value":0,"type":"flag"},
+        {"name":"trap-metadata-type-fa-cookie","value":1,"type":"flag"}
       ]
     },
     "dl-selftest-id": {
       "name": "dl-selftest-id",
       "attrs": [
-        {
-          "name": "flash",
-          "value": 1,
-          "type": "flag"
-        }
+        {"name":"flash","value":1,"type":"flag"}
       ]
     },
     "dl-rate-tc-bws": {
@@ -1490,671 +446,259 @@ export const model: FamilyModel = {
           "name": "index",
           "value": 1,
           "type": "u8",
-          "checks": {
-            "max": "rate-tc-index-max"
-          }
+          "checks": {"max":"rate-tc-index-max"}
         },
-        {
-          "name": "bw",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"bw","value":2,"type":"u32"}
       ]
     },
     "dl-dev-stats": {
       "name": "dl-dev-stats",
       "attrs": [
-        {
-          "name": "reload-stats",
-          "value": 157,
-          "type": "nest",
-          "nested": "dl-reload-stats"
-        },
-        {
-          "name": "remote-reload-stats",
-          "value": 161,
-          "type": "nest",
-          "nested": "dl-reload-stats"
-        }
+        {"name":"reload-stats","value":157,"type":"nest","nested":"dl-reload-stats"},
+        {"name":"remote-reload-stats","value":161,"type":"nest","nested":"dl-reload-stats"}
       ]
     },
     "dl-reload-stats": {
       "name": "dl-reload-stats",
       "attrs": [
-        {
-          "name": "reload-action-info",
-          "value": 162,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-reload-act-info"
-        }
+        {"name":"reload-action-info","value":162,"type":"nest","multiAttr":true,"nested":"dl-reload-act-info"}
       ]
     },
     "dl-reload-act-info": {
       "name": "dl-reload-act-info",
       "attrs": [
-        {
-          "name": "reload-action",
-          "value": 153,
-          "type": "u8",
-          "enum": "reload-action"
-        },
-        {
-          "name": "reload-action-stats",
-          "value": 163,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-reload-act-stats"
-        }
+        {"name":"reload-action","value":153,"type":"u8","enum":"reload-action"},
+        {"name":"reload-action-stats","value":163,"type":"nest","multiAttr":true,"nested":"dl-reload-act-stats"}
       ]
     },
     "dl-reload-act-stats": {
       "name": "dl-reload-act-stats",
       "attrs": [
-        {
-          "name": "reload-stats-entry",
-          "value": 158,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-reload-stats-entry"
-        }
+        {"name":"reload-stats-entry","value":158,"type":"nest","multiAttr":true,"nested":"dl-reload-stats-entry"}
       ]
     },
     "dl-reload-stats-entry": {
       "name": "dl-reload-stats-entry",
       "attrs": [
-        {
-          "name": "reload-stats-limit",
-          "value": 159,
-          "type": "u8"
-        },
-        {
-          "name": "reload-stats-value",
-          "value": 160,
-          "type": "u32"
-        }
+        {"name":"reload-stats-limit","value":159,"type":"u8"},
+        {"name":"reload-stats-value","value":160,"type":"u32"}
       ]
     },
     "dl-info-version": {
       "name": "dl-info-version",
       "attrs": [
-        {
-          "name": "info-version-name",
-          "value": 103,
-          "type": "string"
-        },
-        {
-          "name": "info-version-value",
-          "value": 104,
-          "type": "string"
-        }
+        {"name":"info-version-name","value":103,"type":"string"},
+        {"name":"info-version-value","value":104,"type":"string"}
       ]
     },
     "dl-dpipe-tables": {
       "name": "dl-dpipe-tables",
       "attrs": [
-        {
-          "name": "dpipe-table",
-          "value": 28,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-table"
-        }
+        {"name":"dpipe-table","value":28,"type":"nest","multiAttr":true,"nested":"dl-dpipe-table"}
       ]
     },
     "dl-dpipe-table": {
       "name": "dl-dpipe-table",
       "attrs": [
-        {
-          "name": "dpipe-table-name",
-          "value": 29,
-          "type": "string"
-        },
-        {
-          "name": "dpipe-table-size",
-          "value": 30,
-          "type": "u64"
-        },
-        {
-          "name": "dpipe-table-matches",
-          "value": 31,
-          "type": "nest",
-          "nested": "dl-dpipe-table-matches"
-        },
-        {
-          "name": "dpipe-table-actions",
-          "value": 32,
-          "type": "nest",
-          "nested": "dl-dpipe-table-actions"
-        },
-        {
-          "name": "dpipe-table-counters-enabled",
-          "value": 33,
-          "type": "u8"
-        },
-        {
-          "name": "dpipe-table-resource-id",
-          "value": 75,
-          "type": "u64"
-        },
-        {
-          "name": "dpipe-table-resource-units",
-          "value": 76,
-          "type": "u64"
-        }
+        {"name":"dpipe-table-name","value":29,"type":"string"},
+        {"name":"dpipe-table-size","value":30,"type":"u64"},
+        {"name":"dpipe-table-matches","value":31,"type":"nest","nested":"dl-dpipe-table-matches"},
+        {"name":"dpipe-table-actions","value":32,"type":"nest","nested":"dl-dpipe-table-actions"},
+        {"name":"dpipe-table-counters-enabled","value":33,"type":"u8"},
+        {"name":"dpipe-table-resource-id","value":75,"type":"u64"},
+        {"name":"dpipe-table-resource-units","value":76,"type":"u64"}
       ]
     },
     "dl-dpipe-table-matches": {
       "name": "dl-dpipe-table-matches",
       "attrs": [
-        {
-          "name": "dpipe-match",
-          "value": 40,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-match"
-        }
+        {"name":"dpipe-match","value":40,"type":"nest","multiAttr":true,"nested":"dl-dpipe-match"}
       ]
     },
     "dl-dpipe-table-actions": {
       "name": "dl-dpipe-table-actions",
       "attrs": [
-        {
-          "name": "dpipe-action",
-          "value": 43,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-action"
-        }
+        {"name":"dpipe-action","value":43,"type":"nest","multiAttr":true,"nested":"dl-dpipe-action"}
       ]
     },
     "dl-dpipe-entries": {
       "name": "dl-dpipe-entries",
       "attrs": [
-        {
-          "name": "dpipe-entry",
-          "value": 35,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-entry"
-        }
+        {"name":"dpipe-entry","value":35,"type":"nest","multiAttr":true,"nested":"dl-dpipe-entry"}
       ]
     },
     "dl-dpipe-entry": {
       "name": "dl-dpipe-entry",
       "attrs": [
-        {
-          "name": "dpipe-entry-index",
-          "value": 36,
-          "type": "u64"
-        },
-        {
-          "name": "dpipe-entry-match-values",
-          "value": 37,
-          "type": "nest",
-          "nested": "dl-dpipe-entry-match-values"
-        },
-        {
-          "name": "dpipe-entry-action-values",
-          "value": 38,
-          "type": "nest",
-          "nested": "dl-dpipe-entry-action-values"
-        },
-        {
-          "name": "dpipe-entry-counter",
-          "value": 39,
-          "type": "u64"
-        }
+        {"name":"dpipe-entry-index","value":36,"type":"u64"},
+        {"name":"dpipe-entry-match-values","value":37,"type":"nest","nested":"dl-dpipe-entry-match-values"},
+        {"name":"dpipe-entry-action-values","value":38,"type":"nest","nested":"dl-dpipe-entry-action-values"},
+        {"name":"dpipe-entry-counter","value":39,"type":"u64"}
       ]
     },
     "dl-dpipe-entry-match-values": {
       "name": "dl-dpipe-entry-match-values",
       "attrs": [
-        {
-          "name": "dpipe-match-value",
-          "value": 41,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-match-value"
-        }
+        {"name":"dpipe-match-value","value":41,"type":"nest","multiAttr":true,"nested":"dl-dpipe-match-value"}
       ]
     },
     "dl-dpipe-entry-action-values": {
       "name": "dl-dpipe-entry-action-values",
       "attrs": [
-        {
-          "name": "dpipe-action-value",
-          "value": 44,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-action-value"
-        }
+        {"name":"dpipe-action-value","value":44,"type":"nest","multiAttr":true,"nested":"dl-dpipe-action-value"}
       ]
     },
     "dl-dpipe-match": {
       "name": "dl-dpipe-match",
       "attrs": [
-        {
-          "name": "dpipe-match-type",
-          "value": 42,
-          "type": "u32",
-          "enum": "dpipe-match-type"
-        },
-        {
-          "name": "dpipe-header-id",
-          "value": 52,
-          "type": "u32",
-          "enum": "dpipe-header-id"
-        },
-        {
-          "name": "dpipe-header-global",
-          "value": 54,
-          "type": "u8"
-        },
-        {
-          "name": "dpipe-header-index",
-          "value": 55,
-          "type": "u32"
-        },
-        {
-          "name": "dpipe-field-id",
-          "value": 58,
-          "type": "u32"
-        }
+        {"name":"dpipe-match-type","value":42,"type":"u32","enum":"dpipe-match-type"},
+        {"name":"dpipe-header-id","value":52,"type":"u32","enum":"dpipe-header-id"},
+        {"name":"dpipe-header-global","value":54,"type":"u8"},
+        {"name":"dpipe-header-index","value":55,"type":"u32"},
+        {"name":"dpipe-field-id","value":58,"type":"u32"}
       ]
     },
     "dl-dpipe-match-value": {
       "name": "dl-dpipe-match-value",
       "attrs": [
-        {
-          "name": "dpipe-match",
-          "value": 40,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-match"
-        },
-        {
-          "name": "dpipe-value",
-          "value": 46,
-          "type": "binary"
-        },
-        {
-          "name": "dpipe-value-mask",
-          "value": 47,
-          "type": "binary"
-        },
-        {
-          "name": "dpipe-value-mapping",
-          "value": 48,
-          "type": "u32"
-        }
+        {"name":"dpipe-match","value":40,"type":"nest","multiAttr":true,"nested":"dl-dpipe-match"},
+        {"name":"dpipe-value","value":46,"type":"binary"},
+        {"name":"dpipe-value-mask","value":47,"type":"binary"},
+        {"name":"dpipe-value-mapping","value":48,"type":"u32"}
       ]
     },
     "dl-dpipe-action": {
       "name": "dl-dpipe-action",
       "attrs": [
-        {
-          "name": "dpipe-action-type",
-          "value": 45,
-          "type": "u32",
-          "enum": "dpipe-action-type"
-        },
-        {
-          "name": "dpipe-header-id",
-          "value": 52,
-          "type": "u32",
-          "enum": "dpipe-header-id"
-        },
-        {
-          "name": "dpipe-header-global",
-          "value": 54,
-          "type": "u8"
-        },
-        {
-          "name": "dpipe-header-index",
-          "value": 55,
-          "type": "u32"
-        },
-        {
-          "name": "dpipe-field-id",
-          "value": 58,
-          "type": "u32"
-        }
+        {"name":"dpipe-action-type","value":45,"type":"u32","enum":"dpipe-action-type"},
+        {"name":"dpipe-header-id","value":52,"type":"u32","enum":"dpipe-header-id"},
+        {"name":"dpipe-header-global","value":54,"type":"u8"},
+        {"name":"dpipe-header-index","value":55,"type":"u32"},
+        {"name":"dpipe-field-id","value":58,"type":"u32"}
       ]
     },
     "dl-dpipe-action-value": {
       "name": "dl-dpipe-action-value",
       "attrs": [
-        {
-          "name": "dpipe-action",
-          "value": 43,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-action"
-        },
-        {
-          "name": "dpipe-value",
-          "value": 46,
-          "type": "binary"
-        },
-        {
-          "name": "dpipe-value-mask",
-          "value": 47,
-          "type": "binary"
-        },
-        {
-          "name": "dpipe-value-mapping",
-          "value": 48,
-          "type": "u32"
-        }
+        {"name":"dpipe-action","value":43,"type":"nest","multiAttr":true,"nested":"dl-dpipe-action"},
+        {"name":"dpipe-value","value":46,"type":"binary"},
+        {"name":"dpipe-value-mask","value":47,"type":"binary"},
+        {"name":"dpipe-value-mapping","value":48,"type":"u32"}
       ]
     },
     "dl-dpipe-headers": {
       "name": "dl-dpipe-headers",
       "attrs": [
-        {
-          "name": "dpipe-header",
-          "value": 50,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-header"
-        }
+        {"name":"dpipe-header","value":50,"type":"nest","multiAttr":true,"nested":"dl-dpipe-header"}
       ]
     },
     "dl-dpipe-header": {
       "name": "dl-dpipe-header",
       "attrs": [
-        {
-          "name": "dpipe-header-name",
-          "value": 51,
-          "type": "string"
-        },
-        {
-          "name": "dpipe-header-id",
-          "value": 52,
-          "type": "u32",
-          "enum": "dpipe-header-id"
-        },
-        {
-          "name": "dpipe-header-fields",
-          "value": 53,
-          "type": "nest",
-          "nested": "dl-dpipe-header-fields"
-        },
-        {
-          "name": "dpipe-header-global",
-          "value": 54,
-          "type": "u8"
-        }
+        {"name":"dpipe-header-name","value":51,"type":"string"},
+        {"name":"dpipe-header-id","value":52,"type":"u32","enum":"dpipe-header-id"},
+        {"name":"dpipe-header-fields","value":53,"type":"nest","nested":"dl-dpipe-header-fields"},
+        {"name":"dpipe-header-global","value":54,"type":"u8"}
       ]
     },
     "dl-dpipe-header-fields": {
       "name": "dl-dpipe-header-fields",
       "attrs": [
-        {
-          "name": "dpipe-field",
-          "value": 56,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-dpipe-field"
-        }
+        {"name":"dpipe-field","value":56,"type":"nest","multiAttr":true,"nested":"dl-dpipe-field"}
       ]
     },
     "dl-dpipe-field": {
       "name": "dl-dpipe-field",
       "attrs": [
-        {
-          "name": "dpipe-field-name",
-          "value": 57,
-          "type": "string"
-        },
-        {
-          "name": "dpipe-field-id",
-          "value": 58,
-          "type": "u32"
-        },
-        {
-          "name": "dpipe-field-bitwidth",
-          "value": 59,
-          "type": "u32"
-        },
-        {
-          "name": "dpipe-field-mapping-type",
-          "value": 60,
-          "type": "u32",
-          "enum": "dpipe-field-mapping-type"
-        }
+        {"name":"dpipe-field-name","value":57,"type":"string"},
+        {"name":"dpipe-field-id","value":58,"type":"u32"},
+        {"name":"dpipe-field-bitwidth","value":59,"type":"u32"},
+        {"name":"dpipe-field-mapping-type","value":60,"type":"u32","enum":"dpipe-field-mapping-type"}
       ]
     },
     "dl-resource": {
       "name": "dl-resource",
       "attrs": [
-        {
-          "name": "resource-name",
-          "value": 65,
-          "type": "string"
-        },
-        {
-          "name": "resource-id",
-          "value": 66,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size",
-          "value": 67,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size-new",
-          "value": 68,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size-valid",
-          "value": 69,
-          "type": "u8"
-        },
-        {
-          "name": "resource-size-min",
-          "value": 70,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size-max",
-          "value": 71,
-          "type": "u64"
-        },
-        {
-          "name": "resource-size-gran",
-          "value": 72,
-          "type": "u64"
-        },
-        {
-          "name": "resource-unit",
-          "value": 73,
-          "type": "u8",
-          "enum": "resource-unit"
-        },
-        {
-          "name": "resource-occ",
-          "value": 74,
-          "type": "u64"
-        }
+        {"name":"resource-name","value":65,"type":"string"},
+        {"name":"resource-id","value":66,"type":"u64"},
+        {"name":"resource-size","value":67,"type":"u64"},
+        {"name":"resource-size-new","value":68,"type":"u64"},
+        {"name":"resource-size-valid","value":69,"type":"u8"},
+        {"name":"resource-size-min","value":70,"type":"u64"},
+        {"name":"resource-size-max","value":71,"type":"u64"},
+        {"name":"resource-size-gran","value":72,"type":"u64"},
+        {"name":"resource-unit","value":73,"type":"u8","enum":"resource-unit"},
+        {"name":"resource-occ","value":74,"type":"u64"}
       ]
     },
     "dl-resource-list": {
       "name": "dl-resource-list",
       "attrs": [
-        {
-          "name": "resource",
-          "value": 64,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "dl-resource"
-        }
+        {"name":"resource","value":64,"type":"nest","multiAttr":true,"nested":"dl-resource"}
       ]
     },
     "dl-param": {
       "name": "dl-param",
       "attrs": [
-        {
-          "name": "param-name",
-          "value": 81,
-          "type": "string"
-        },
-        {
-          "name": "param-generic",
-          "value": 82,
-          "type": "flag"
-        },
-        {
-          "name": "param-type",
-          "value": 83,
-          "type": "u8",
-          "enum": "var-attr-type"
-        }
+        {"name":"param-name","value":81,"type":"string"},
+        {"name":"param-generic","value":82,"type":"flag"},
+        {"name":"param-type","value":83,"type":"u8","enum":"var-attr-type"}
       ]
     },
     "dl-region-snapshots": {
       "name": "dl-region-snapshots",
       "attrs": [
-        {
-          "name": "region-snapshot",
-          "value": 91,
-          "type": "nest",
-          "nested": "dl-region-snapshot"
-        }
+        {"name":"region-snapshot","value":91,"type":"nest","nested":"dl-region-snapshot"}
       ]
     },
     "dl-region-snapshot": {
       "name": "dl-region-snapshot",
       "attrs": [
-        {
-          "name": "region-snapshot-id",
-          "value": 92,
-          "type": "u32"
-        }
+        {"name":"region-snapshot-id","value":92,"type":"u32"}
       ]
     },
     "dl-region-chunks": {
       "name": "dl-region-chunks",
       "attrs": [
-        {
-          "name": "region-chunk",
-          "value": 94,
-          "type": "nest",
-          "nested": "dl-region-chunk"
-        }
+        {"name":"region-chunk","value":94,"type":"nest","nested":"dl-region-chunk"}
       ]
     },
     "dl-region-chunk": {
       "name": "dl-region-chunk",
       "attrs": [
-        {
-          "name": "region-chunk-data",
-          "value": 95,
-          "type": "binary"
-        },
-        {
-          "name": "region-chunk-addr",
-          "value": 96,
-          "type": "u64"
-        }
+        {"name":"region-chunk-data","value":95,"type":"binary"},
+        {"name":"region-chunk-addr","value":96,"type":"u64"}
       ]
     },
     "dl-fmsg": {
       "name": "dl-fmsg",
       "attrs": [
-        {
-          "name": "fmsg-obj-nest-start",
-          "value": 107,
-          "type": "flag"
-        },
-        {
-          "name": "fmsg-pair-nest-start",
-          "value": 108,
-          "type": "flag"
-        },
-        {
-          "name": "fmsg-arr-nest-start",
-          "value": 109,
-          "type": "flag"
-        },
-        {
-          "name": "fmsg-nest-end",
-          "value": 110,
-          "type": "flag"
-        },
-        {
-          "name": "fmsg-obj-name",
-          "value": 111,
-          "type": "string"
-        }
+        {"name":"fmsg-obj-nest-start","value":107,"type":"flag"},
+        {"name":"fmsg-pair-nest-start","value":108,"type":"flag"},
+        {"name":"fmsg-arr-nest-start","value":109,"type":"flag"},
+        {"name":"fmsg-nest-end","value":110,"type":"flag"},
+        {"name":"fmsg-obj-name","value":111,"type":"string"}
       ]
     },
     "dl-health-reporter": {
       "name": "dl-health-reporter",
       "attrs": [
-        {
-          "name": "health-reporter-name",
-          "value": 115,
-          "type": "string"
-        },
-        {
-          "name": "health-reporter-state",
-          "value": 116,
-          "type": "u8"
-        },
-        {
-          "name": "health-reporter-err-count",
-          "value": 117,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-recover-count",
-          "value": 118,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-dump-ts",
-          "value": 119,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-graceful-period",
-          "value": 120,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-auto-recover",
-          "value": 121,
-          "type": "u8"
-        },
-        {
-          "name": "health-reporter-dump-ts-ns",
-          "value": 137,
-          "type": "u64"
-        },
-        {
-          "name": "health-reporter-auto-dump",
-          "value": 141,
-          "type": "u8"
-        },
-        {
-          "name": "health-reporter-burst-period",
-          "value": 181,
-          "type": "u64"
-        }
+        {"name":"health-reporter-name","value":115,"type":"string"},
+        {"name":"health-reporter-state","value":116,"type":"u8"},
+        {"name":"health-reporter-err-count","value":117,"type":"u64"},
+        {"name":"health-reporter-recover-count","value":118,"type":"u64"},
+        {"name":"health-reporter-dump-ts","value":119,"type":"u64"},
+        {"name":"health-reporter-graceful-period","value":120,"type":"u64"},
+        {"name":"health-reporter-auto-recover","value":121,"type":"u8"},
+        {"name":"health-reporter-dump-ts-ns","value":137,"type":"u64"},
+        {"name":"health-reporter-auto-dump","value":141,"type":"u8"},
+        {"name":"health-reporter-burst-period","value":181,"type":"u64"}
       ]
     },
     "dl-linecard-supported-types": {
       "name": "dl-linecard-supported-types",
       "attrs": [
-        {
-          "name": "linecard-type",
-          "value": 173,
-          "type": "string"
-        }
+        {"name":"linecard-type","value":173,"type":"string"}
       ]
     }
   },
@@ -2164,1530 +708,498 @@ export const model: FamilyModel = {
       "name": "get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "reload-failed",
-            "dev-stats"
-          ]
-        }
+        "request": {"value":1,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":3,"attrs":["bus-name","dev-name","index","reload-failed","dev-stats"]}
       },
       "dump": {
-        "request": {
-          "value": 1,
-          "attrs": []
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "reload-failed",
-            "dev-stats"
-          ]
-        }
+        "request": {"value":1,"attrs":[]},
+        "reply": {"value":3,"attrs":["bus-name","dev-name","index","reload-failed","dev-stats"]}
       }
     },
     {
       "name": "port-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        },
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":5,"attrs":["bus-name","dev-name","index","port-index"]},
+        "reply": {"value":7,"attrs":["bus-name","dev-name","index","port-index"]}
       },
       "dump": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":5,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":3,"attrs":["bus-name","dev-name","index","port-index"]}
       }
     },
     {
       "name": "port-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 6,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "port-type",
-            "port-function"
-          ]
-        }
+        "request": {"value":6,"attrs":["bus-name","dev-name","index","port-index","port-type","port-function"]}
       }
     },
     {
       "name": "port-new",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 7,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "port-flavour",
-            "port-pci-pf-number",
-            "port-pci-sf-number",
-            "port-controller-number"
-          ]
-        },
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":7,"attrs":["bus-name","dev-name","index","port-index","port-flavour","port-pci-pf-number","port-pci-sf-number","port-controller-number"]},
+        "reply": {"value":7,"attrs":["bus-name","dev-name","index","port-index"]}
       }
     },
     {
       "name": "port-del",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 8,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":8,"attrs":["bus-name","dev-name","index","port-index"]}
       }
     },
     {
       "name": "port-split",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 9,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "port-split-count"
-          ]
-        }
+        "request": {"value":9,"attrs":["bus-name","dev-name","index","port-index","port-split-count"]}
       }
     },
     {
       "name": "port-unsplit",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 10,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":10,"attrs":["bus-name","dev-name","index","port-index"]}
       }
     },
     {
       "name": "sb-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 11,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index"
-          ]
-        },
-        "reply": {
-          "value": 13,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index"
-          ]
-        }
+        "request": {"value":11,"attrs":["bus-name","dev-name","index","sb-index"]},
+        "reply": {"value":13,"attrs":["bus-name","dev-name","index","sb-index"]}
       },
       "dump": {
-        "request": {
-          "value": 11,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 13,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index"
-          ]
-        }
+        "request": {"value":11,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":13,"attrs":["bus-name","dev-name","index","sb-index"]}
       }
     },
     {
       "name": "sb-pool-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 15,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index",
-            "sb-pool-index"
-          ]
-        },
-        "reply": {
-          "value": 17,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index",
-            "sb-pool-index"
-          ]
-        }
+        "request": {"value":15,"attrs":["bus-name","dev-name","index","sb-index","sb-pool-index"]},
+        "reply": {"value":17,"attrs":["bus-name","dev-name","index","sb-index","sb-pool-index"]}
       },
       "dump": {
-        "request": {
-          "value": 15,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 17,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index",
-            "sb-pool-index"
-          ]
-        }
+        "request": {"value":15,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":17,"attrs":["bus-name","dev-name","index","sb-index","sb-pool-index"]}
       }
     },
     {
       "name": "sb-pool-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 16,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index",
-            "sb-pool-index",
-            "sb-pool-threshold-type",
-            "sb-pool-size"
-          ]
-        }
+        "request": {"value":16,"attrs":["bus-name","dev-name","index","sb-index","sb-pool-index","sb-pool-threshold-type","sb-pool-size"]}
       }
     },
     {
       "name": "sb-port-pool-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 19,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "sb-index",
-            "sb-pool-index"
-          ]
-        },
-        "reply": {
-          "value": 21,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "sb-index",
-            "sb-pool-index"
-          ]
-        }
+        "request": {"value":19,"attrs":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index"]},
+        "reply": {"value":21,"attrs":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index"]}
       },
       "dump": {
-        "request": {
-          "value": 19,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 21,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "sb-index",
-            "sb-pool-index"
-          ]
-        }
+        "request": {"value":19,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":21,"attrs":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index"]}
       }
     },
     {
       "name": "sb-port-pool-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 20,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "sb-index",
-            "sb-pool-index",
-            "sb-threshold"
-          ]
-        }
+        "request": {"value":20,"attrs":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index","sb-threshold"]}
       }
     },
     {
       "name": "sb-tc-pool-bind-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 23,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "sb-index",
-            "sb-pool-type",
-            "sb-tc-index"
-          ]
-        },
-        "reply": {
-          "value": 25,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "sb-index",
-            "sb-pool-type",
-            "sb-tc-index"
-          ]
-        }
+        "request": {"value":23,"attrs":["bus-name","dev-name","index","port-index","sb-index","sb-pool-type","sb-tc-index"]},
+        "reply": {"value":25,"attrs":["bus-name","dev-name","index","port-index","sb-index","sb-pool-type","sb-tc-index"]}
       },
       "dump": {
-        "request": {
-          "value": 23,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 25,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "sb-index",
-            "sb-pool-type",
-            "sb-tc-index"
-          ]
-        }
+        "request": {"value":23,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":25,"attrs":["bus-name","dev-name","index","port-index","sb-index","sb-pool-type","sb-tc-index"]}
       }
     },
     {
       "name": "sb-tc-pool-bind-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 24,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "sb-index",
-            "sb-pool-index",
-            "sb-pool-type",
-            "sb-tc-index",
-            "sb-threshold"
-          ]
-        }
+        "request": {"value":24,"attrs":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index","sb-pool-type","sb-tc-index","sb-threshold"]}
       }
     },
     {
       "name": "sb-occ-snapshot",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 27,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index"
-          ]
-        }
+        "request": {"value":27,"attrs":["bus-name","dev-name","index","sb-index"]}
       }
     },
     {
       "name": "sb-occ-max-clear",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 28,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "sb-index"
-          ]
-        }
+        "request": {"value":28,"attrs":["bus-name","dev-name","index","sb-index"]}
       }
     },
     {
       "name": "eswitch-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 29,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 29,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "eswitch-mode",
-            "eswitch-inline-mode",
-            "eswitch-encap-mode"
-          ]
-        }
+        "request": {"value":29,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":29,"attrs":["bus-name","dev-name","index","eswitch-mode","eswitch-inline-mode","eswitch-encap-mode"]}
       }
     },
     {
       "name": "eswitch-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 30,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "eswitch-mode",
-            "eswitch-inline-mode",
-            "eswitch-encap-mode"
-          ]
-        }
+        "request": {"value":30,"attrs":["bus-name","dev-name","index","eswitch-mode","eswitch-inline-mode","eswitch-encap-mode"]}
       }
     },
     {
       "name": "dpipe-table-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 31,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "dpipe-table-name"
-          ]
-        },
-        "reply": {
-          "value": 31,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "dpipe-tables"
-          ]
-        }
+        "request": {"value":31,"attrs":["bus-name","dev-name","index","dpipe-table-name"]},
+        "reply": {"value":31,"attrs":["bus-name","dev-name","index","dpipe-tables"]}
       }
     },
     {
       "name": "dpipe-entries-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 32,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "dpipe-table-name"
-          ]
-        },
-        "reply": {
-          "value": 32,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "dpipe-entries"
-          ]
-        }
+        "request": {"value":32,"attrs":["bus-name","dev-name","index","dpipe-table-name"]},
+        "reply": {"value":32,"attrs":["bus-name","dev-name","index","dpipe-entries"]}
       }
     },
     {
       "name": "dpipe-headers-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 33,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 33,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "dpipe-headers"
-          ]
-        }
+        "request": {"value":33,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":33,"attrs":["bus-name","dev-name","index","dpipe-headers"]}
       }
     },
     {
       "name": "dpipe-table-counters-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 34,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "dpipe-table-name",
-            "dpipe-table-counters-enabled"
-          ]
-        }
+        "request": {"value":34,"attrs":["bus-name","dev-name","index","dpipe-table-name","dpipe-table-counters-enabled"]}
       }
     },
     {
       "name": "resource-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 35,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "resource-id",
-            "resource-size"
-          ]
-        }
+        "request": {"value":35,"attrs":["bus-name","dev-name","index","resource-id","resource-size"]}
       }
     },
     {
       "name": "resource-dump",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 36,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        },
-        "reply": {
-          "value": 36,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "resource-list"
-          ]
-        }
+        "request": {"value":36,"attrs":["bus-name","dev-name","index","port-index"]},
+        "reply": {"value":36,"attrs":["bus-name","dev-name","index","port-index","resource-list"]}
       },
       "dump": {
-        "request": {
-          "value": 36,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "resource-scope-mask"
-          ]
-        },
-        "reply": {
-          "value": 36,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "resource-list"
-          ]
-        }
+        "request": {"value":36,"attrs":["bus-name","dev-name","index","resource-scope-mask"]},
+        "reply": {"value":36,"attrs":["bus-name","dev-name","index","port-index","resource-list"]}
       }
     },
     {
       "name": "reload",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 37,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "reload-action",
-            "reload-limits",
-            "netns-pid",
-            "netns-fd",
-            "netns-id"
-          ]
-        },
-        "reply": {
-          "value": 37,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "reload-actions-performed"
-          ]
-        }
+        "request": {"value":37,"attrs":["bus-name","dev-name","index","reload-action","reload-limits","netns-pid","netns-fd","netns-id"]},
+        "reply": {"value":37,"attrs":["bus-name","dev-name","index","reload-actions-performed"]}
       }
     },
     {
       "name": "param-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 38,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "param-name"
-          ]
-        },
-        "reply": {
-          "value": 38,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "param-name"
-          ]
-        }
+        "request": {"value":38,"attrs":["bus-name","dev-name","index","param-name"]},
+        "reply": {"value":38,"attrs":["bus-name","dev-name","index","param-name"]}
       },
       "dump": {
-        "request": {
-          "value": 38,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 38,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "param-name"
-          ]
-        }
+        "request": {"value":38,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":38,"attrs":["bus-name","dev-name","index","param-name"]}
       }
     },
     {
       "name": "param-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 39,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "param-name",
-            "param-type",
-            "param-value-cmode",
-            "param-reset-default"
-          ]
-        }
+        "request": {"value":39,"attrs":["bus-name","dev-name","index","param-name","param-type","param-value-cmode","param-reset-default"]}
       }
     },
     {
       "name": "region-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 42,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "region-name"
-          ]
-        },
-        "reply": {
-          "value": 42,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "region-name"
-          ]
-        }
+        "request": {"value":42,"attrs":["bus-name","dev-name","index","port-index","region-name"]},
+        "reply": {"value":42,"attrs":["bus-name","dev-name","index","port-index","region-name"]}
       },
       "dump": {
-        "request": {
-          "value": 42,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 42,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "region-name"
-          ]
-        }
+        "request": {"value":42,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":42,"attrs":["bus-name","dev-name","index","port-index","region-name"]}
       }
     },
     {
       "name": "region-new",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 44,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "region-name",
-            "region-snapshot-id"
-          ]
-        },
-        "reply": {
-          "value": 44,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "region-name",
-            "region-snapshot-id"
-          ]
-        }
+        "request": {"value":44,"attrs":["bus-name","dev-name","index","port-index","region-name","region-snapshot-id"]},
+        "reply": {"value":44,"attrs":["bus-name","dev-name","index","port-index","region-name","region-snapshot-id"]}
       }
     },
     {
       "name": "region-del",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 45,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "region-name",
-            "region-snapshot-id"
-          ]
-        }
+        "request": {"value":45,"attrs":["bus-name","dev-name","index","port-index","region-name","region-snapshot-id"]}
       }
     },
     {
       "name": "region-read",
       "attributeSet": "devlink",
       "dump": {
-        "request": {
-          "value": 46,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "region-name",
-            "region-snapshot-id",
-            "region-direct",
-            "region-chunk-addr",
-            "region-chunk-len"
-          ]
-        },
-        "reply": {
-          "value": 46,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "region-name"
-          ]
-        }
+        "request": {"value":46,"attrs":["bus-name","dev-name","index","port-index","region-name","region-snapshot-id","region-direct","region-chunk-addr","region-chunk-len"]},
+        "reply": {"value":46,"attrs":["bus-name","dev-name","index","port-index","region-name"]}
       }
     },
     {
       "name": "port-param-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 47,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        },
-        "reply": {
-          "value": 47,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":47,"attrs":["bus-name","dev-name","index","port-index"]},
+        "reply": {"value":47,"attrs":["bus-name","dev-name","index","port-index"]}
       },
       "dump": {
-        "request": {
-          "value": 47,
-          "attrs": []
-        },
-        "reply": {
-          "value": 47,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":47,"attrs":[]},
+        "reply": {"value":47,"attrs":["bus-name","dev-name","index","port-index"]}
       }
     },
     {
       "name": "port-param-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 48,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":48,"attrs":["bus-name","dev-name","index","port-index"]}
       }
     },
     {
       "name": "info-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 51,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 51,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "info-driver-name",
-            "info-serial-number",
-            "info-version-fixed",
-            "info-version-running",
-            "info-version-stored",
-            "info-board-serial-number"
-          ]
-        }
+        "request": {"value":51,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":51,"attrs":["bus-name","dev-name","index","info-driver-name","info-serial-number","info-version-fixed","info-version-running","info-version-stored","info-board-serial-number"]}
       },
       "dump": {
-        "request": {
-          "value": 51,
-          "attrs": []
-        },
-        "reply": {
-          "value": 51,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "info-driver-name",
-            "info-serial-number",
-            "info-version-fixed",
-            "info-version-running",
-            "info-version-stored",
-            "info-board-serial-number"
-          ]
-        }
+        "request": {"value":51,"attrs":[]},
+        "reply": {"value":51,"attrs":["bus-name","dev-name","index","info-driver-name","info-serial-number","info-version-fixed","info-version-running","info-version-stored","info-board-serial-number"]}
       }
     },
     {
       "name": "health-reporter-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 52,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name"
-          ]
-        },
-        "reply": {
-          "value": 52,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name"
-          ]
-        }
+        "request": {"value":52,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name"]},
+        "reply": {"value":52,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name"]}
       },
       "dump": {
-        "request": {
-          "value": 52,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        },
-        "reply": {
-          "value": 52,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name"
-          ]
-        }
+        "request": {"value":52,"attrs":["bus-name","dev-name","index","port-index"]},
+        "reply": {"value":52,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name"]}
       }
     },
     {
       "name": "health-reporter-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 53,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name",
-            "health-reporter-graceful-period",
-            "health-reporter-auto-recover",
-            "health-reporter-auto-dump",
-            "health-reporter-burst-period"
-          ]
-        }
+        "request": {"value":53,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name","health-reporter-graceful-period","health-reporter-auto-recover","health-reporter-auto-dump","health-reporter-burst-period"]}
       }
     },
     {
       "name": "health-reporter-recover",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 54,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name"
-          ]
-        }
+        "request": {"value":54,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name"]}
       }
     },
     {
       "name": "health-reporter-diagnose",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 55,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name"
-          ]
-        }
+        "request": {"value":55,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name"]}
       }
     },
     {
       "name": "health-reporter-dump-get",
       "attributeSet": "devlink",
       "dump": {
-        "request": {
-          "value": 56,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name"
-          ]
-        },
-        "reply": {
-          "value": 56,
-          "attrs": [
-            "fmsg"
-          ]
-        }
+        "request": {"value":56,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name"]},
+        "reply": {"value":56,"attrs":["fmsg"]}
       }
     },
     {
       "name": "health-reporter-dump-clear",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 57,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name"
-          ]
-        }
+        "request": {"value":57,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name"]}
       }
     },
     {
       "name": "flash-update",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 58,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "flash-update-file-name",
-            "flash-update-component",
-            "flash-update-overwrite-mask"
-          ]
-        }
+        "request": {"value":58,"attrs":["bus-name","dev-name","index","flash-update-file-name","flash-update-component","flash-update-overwrite-mask"]}
       }
     },
     {
       "name": "trap-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 61,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-name"
-          ]
-        },
-        "reply": {
-          "value": 63,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-name"
-          ]
-        }
+        "request": {"value":61,"attrs":["bus-name","dev-name","index","trap-name"]},
+        "reply": {"value":63,"attrs":["bus-name","dev-name","index","trap-name"]}
       },
       "dump": {
-        "request": {
-          "value": 61,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 63,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-name"
-          ]
-        }
+        "request": {"value":61,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":63,"attrs":["bus-name","dev-name","index","trap-name"]}
       }
     },
     {
       "name": "trap-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 62,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-name",
-            "trap-action"
-          ]
-        }
+        "request": {"value":62,"attrs":["bus-name","dev-name","index","trap-name","trap-action"]}
       }
     },
     {
       "name": "trap-group-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 65,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-group-name"
-          ]
-        },
-        "reply": {
-          "value": 67,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-group-name"
-          ]
-        }
+        "request": {"value":65,"attrs":["bus-name","dev-name","index","trap-group-name"]},
+        "reply": {"value":67,"attrs":["bus-name","dev-name","index","trap-group-name"]}
       },
       "dump": {
-        "request": {
-          "value": 65,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 67,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-group-name"
-          ]
-        }
+        "request": {"value":65,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":67,"attrs":["bus-name","dev-name","index","trap-group-name"]}
       }
     },
     {
       "name": "trap-group-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 66,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-group-name",
-            "trap-action",
-            "trap-policer-id"
-          ]
-        }
+        "request": {"value":66,"attrs":["bus-name","dev-name","index","trap-group-name","trap-action","trap-policer-id"]}
       }
     },
     {
       "name": "trap-policer-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 69,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-policer-id"
-          ]
-        },
-        "reply": {
-          "value": 71,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-policer-id"
-          ]
-        }
+        "request": {"value":69,"attrs":["bus-name","dev-name","index","trap-policer-id"]},
+        "reply": {"value":71,"attrs":["bus-name","dev-name","index","trap-policer-id"]}
       },
       "dump": {
-        "request": {
-          "value": 69,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 71,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-policer-id"
-          ]
-        }
+        "request": {"value":69,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":71,"attrs":["bus-name","dev-name","index","trap-policer-id"]}
       }
     },
     {
       "name": "trap-policer-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 70,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "trap-policer-id",
-            "trap-policer-rate",
-            "trap-policer-burst"
-          ]
-        }
+        "request": {"value":70,"attrs":["bus-name","dev-name","index","trap-policer-id","trap-policer-rate","trap-policer-burst"]}
       }
     },
     {
       "name": "health-reporter-test",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 73,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "health-reporter-name"
-          ]
-        }
+        "request": {"value":73,"attrs":["bus-name","dev-name","index","port-index","health-reporter-name"]}
       }
     },
     {
       "name": "rate-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 74,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "rate-node-name"
-          ]
-        },
-        "reply": {
-          "value": 76,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "rate-node-name"
-          ]
-        }
+        "request": {"value":74,"attrs":["bus-name","dev-name","index","port-index","rate-node-name"]},
+        "reply": {"value":76,"attrs":["bus-name","dev-name","index","port-index","rate-node-name"]}
       },
       "dump": {
-        "request": {
-          "value": 74,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 76,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index",
-            "rate-node-name"
-          ]
-        }
+        "request": {"value":74,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":76,"attrs":["bus-name","dev-name","index","port-index","rate-node-name"]}
       }
     },
     {
       "name": "rate-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 75,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "rate-node-name",
-            "rate-tx-share",
-            "rate-tx-max",
-            "rate-tx-priority",
-            "rate-tx-weight",
-            "rate-parent-node-name",
-            "rate-tc-bws"
-          ]
-        }
+        "request": {"value":75,"attrs":["bus-name","dev-name","index","rate-node-name","rate-tx-share","rate-tx-max","rate-tx-priority","rate-tx-weight","rate-parent-node-name","rate-tc-bws"]}
       }
     },
     {
       "name": "rate-new",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 76,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "rate-node-name",
-            "rate-tx-share",
-            "rate-tx-max",
-            "rate-tx-priority",
-            "rate-tx-weight",
-            "rate-parent-node-name",
-            "rate-tc-bws"
-          ]
-        }
+        "request": {"value":76,"attrs":["bus-name","dev-name","index","rate-node-name","rate-tx-share","rate-tx-max","rate-tx-priority","rate-tx-weight","rate-parent-node-name","rate-tc-bws"]}
       }
     },
     {
       "name": "rate-del",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 77,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "rate-node-name"
-          ]
-        }
+        "request": {"value":77,"attrs":["bus-name","dev-name","index","rate-node-name"]}
       }
     },
     {
       "name": "linecard-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 78,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "linecard-index"
-          ]
-        },
-        "reply": {
-          "value": 80,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "linecard-index"
-          ]
-        }
+        "request": {"value":78,"attrs":["bus-name","dev-name","index","linecard-index"]},
+        "reply": {"value":80,"attrs":["bus-name","dev-name","index","linecard-index"]}
       },
       "dump": {
-        "request": {
-          "value": 78,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 80,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "linecard-index"
-          ]
-        }
+        "request": {"value":78,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":80,"attrs":["bus-name","dev-name","index","linecard-index"]}
       }
     },
     {
       "name": "linecard-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 79,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "linecard-index",
-            "linecard-type"
-          ]
-        }
+        "request": {"value":79,"attrs":["bus-name","dev-name","index","linecard-index","linecard-type"]}
       }
     },
     {
       "name": "selftests-get",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 82,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        },
-        "reply": {
-          "value": 82,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        }
+        "request": {"value":82,"attrs":["bus-name","dev-name","index"]},
+        "reply": {"value":82,"attrs":["bus-name","dev-name","index"]}
       },
       "dump": {
-        "request": {
-          "value": 82,
-          "attrs": []
-        },
-        "reply": {
-          "value": 82,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index"
-          ]
-        }
+        "request": {"value":82,"attrs":[]},
+        "reply": {"value":82,"attrs":["bus-name","dev-name","index"]}
       }
     },
     {
       "name": "selftests-run",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 83,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "selftests"
-          ]
-        }
+        "request": {"value":83,"attrs":["bus-name","dev-name","index","selftests"]}
       }
     },
     {
       "name": "notify-filter-set",
       "attributeSet": "devlink",
       "do": {
-        "request": {
-          "value": 84,
-          "attrs": [
-            "bus-name",
-            "dev-name",
-            "index",
-            "port-index"
-          ]
-        }
+        "request": {"value":84,"attrs":["bus-name","dev-name","index","port-index"]}
       }
     }
   ],

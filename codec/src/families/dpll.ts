@@ -9,240 +9,112 @@ export const model: FamilyModel = {
   "protonum": 16,
   "version": 1,
   "enumModel": "unified",
-  "consts": {
-    "temp-divider": 1000,
-    "pin-frequency-1-hz": 1,
-    "pin-frequency-10-khz": 10000,
-    "pin-frequency-77-5-khz": 77500,
-    "pin-frequency-10-mhz": 10000000,
-    "phase-offset-divider": 1000,
-    "pin-measured-frequency-divider": 1000
-  },
+  "consts": {"temp-divider":1000,"pin-frequency-1-hz":1,"pin-frequency-10-khz":10000,"pin-frequency-77-5-khz":77500,"pin-frequency-10-mhz":10000000,"phase-offset-divider":1000,"pin-measured-frequency-divider":1000},
   "enums": {
     "mode": {
       "name": "mode",
       "flags": false,
       "entries": [
-        {
-          "name": "manual",
-          "value": 1
-        },
-        {
-          "name": "automatic",
-          "value": 2
-        }
+        {"name":"manual","value":1},
+        {"name":"automatic","value":2}
       ]
     },
     "lock-status": {
       "name": "lock-status",
       "flags": false,
       "entries": [
-        {
-          "name": "unlocked",
-          "value": 1
-        },
-        {
-          "name": "locked",
-          "value": 2
-        },
-        {
-          "name": "locked-ho-acq",
-          "value": 3
-        },
-        {
-          "name": "holdover",
-          "value": 4
-        }
+        {"name":"unlocked","value":1},
+        {"name":"locked","value":2},
+        {"name":"locked-ho-acq","value":3},
+        {"name":"holdover","value":4}
       ]
     },
     "lock-status-error": {
       "name": "lock-status-error",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 1
-        },
-        {
-          "name": "undefined",
-          "value": 2
-        },
-        {
-          "name": "media-down",
-          "value": 3
-        },
-        {
-          "name": "fractional-frequency-offset-too-high",
-          "value": 4
-        }
+        {"name":"none","value":1},
+        {"name":"undefined","value":2},
+        {"name":"media-down","value":3},
+        {"name":"fractional-frequency-offset-too-high","value":4}
       ]
     },
     "clock-quality-level": {
       "name": "clock-quality-level",
       "flags": false,
       "entries": [
-        {
-          "name": "itu-opt1-prc",
-          "value": 1
-        },
-        {
-          "name": "itu-opt1-ssu-a",
-          "value": 2
-        },
-        {
-          "name": "itu-opt1-ssu-b",
-          "value": 3
-        },
-        {
-          "name": "itu-opt1-eec1",
-          "value": 4
-        },
-        {
-          "name": "itu-opt1-prtc",
-          "value": 5
-        },
-        {
-          "name": "itu-opt1-eprtc",
-          "value": 6
-        },
-        {
-          "name": "itu-opt1-eeec",
-          "value": 7
-        },
-        {
-          "name": "itu-opt1-eprc",
-          "value": 8
-        }
+        {"name":"itu-opt1-prc","value":1},
+        {"name":"itu-opt1-ssu-a","value":2},
+        {"name":"itu-opt1-ssu-b","value":3},
+        {"name":"itu-opt1-eec1","value":4},
+        {"name":"itu-opt1-prtc","value":5},
+        {"name":"itu-opt1-eprtc","value":6},
+        {"name":"itu-opt1-eeec","value":7},
+        {"name":"itu-opt1-eprc","value":8}
       ]
     },
     "type": {
       "name": "type",
       "flags": false,
       "entries": [
-        {
-          "name": "pps",
-          "value": 1
-        },
-        {
-          "name": "eec",
-          "value": 2
-        },
-        {
-          "name": "generic",
-          "value": 3
-        }
+        {"name":"pps","value":1},
+        {"name":"eec","value":2},
+        {"name":"generic","value":3}
       ]
     },
     "pin-type": {
       "name": "pin-type",
       "flags": false,
       "entries": [
-        {
-          "name": "mux",
-          "value": 1
-        },
-        {
-          "name": "ext",
-          "value": 2
-        },
-        {
-          "name": "synce-eth-port",
-          "value": 3
-        },
-        {
-          "name": "int-oscillator",
-          "value": 4
-        },
-        {
-          "name": "gnss",
-          "value": 5
-        }
+        {"name":"mux","value":1},
+        {"name":"ext","value":2},
+        {"name":"synce-eth-port","value":3},
+        {"name":"int-oscillator","value":4},
+        {"name":"gnss","value":5}
       ]
     },
     "pin-direction": {
       "name": "pin-direction",
       "flags": false,
       "entries": [
-        {
-          "name": "input",
-          "value": 1
-        },
-        {
-          "name": "output",
-          "value": 2
-        }
+        {"name":"input","value":1},
+        {"name":"output","value":2}
       ]
     },
     "pin-state": {
       "name": "pin-state",
       "flags": false,
       "entries": [
-        {
-          "name": "connected",
-          "value": 1
-        },
-        {
-          "name": "disconnected",
-          "value": 2
-        },
-        {
-          "name": "selectable",
-          "value": 3
-        }
+        {"name":"connected","value":1},
+        {"name":"disconnected","value":2},
+        {"name":"selectable","value":3}
       ]
     },
     "pin-operstate": {
       "name": "pin-operstate",
       "flags": false,
       "entries": [
-        {
-          "name": "active",
-          "value": 1
-        },
-        {
-          "name": "standby",
-          "value": 2
-        },
-        {
-          "name": "no-signal",
-          "value": 3
-        },
-        {
-          "name": "qual-failed",
-          "value": 4
-        }
+        {"name":"active","value":1},
+        {"name":"standby","value":2},
+        {"name":"no-signal","value":3},
+        {"name":"qual-failed","value":4}
       ]
     },
     "pin-capabilities": {
       "name": "pin-capabilities",
       "flags": true,
       "entries": [
-        {
-          "name": "direction-can-change",
-          "value": 1
-        },
-        {
-          "name": "priority-can-change",
-          "value": 2
-        },
-        {
-          "name": "state-can-change",
-          "value": 4
-        }
+        {"name":"direction-can-change","value":1},
+        {"name":"priority-can-change","value":2},
+        {"name":"state-can-change","value":4}
       ]
     },
     "feature-state": {
       "name": "feature-state",
       "flags": false,
       "entries": [
-        {
-          "name": "disable",
-          "value": 0
-        },
-        {
-          "name": "enable",
-          "value": 1
-        }
+        {"name":"disable","value":0},
+        {"name":"enable","value":1}
       ]
     }
   },
@@ -251,361 +123,91 @@ export const model: FamilyModel = {
     "dpll": {
       "name": "dpll",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "module-name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        },
-        {
-          "name": "clock-id",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "mode",
-          "value": 5,
-          "type": "u32",
-          "enum": "mode"
-        },
-        {
-          "name": "mode-supported",
-          "value": 6,
-          "type": "u32",
-          "enum": "mode",
-          "multiAttr": true
-        },
-        {
-          "name": "lock-status",
-          "value": 7,
-          "type": "u32",
-          "enum": "lock-status"
-        },
-        {
-          "name": "temp",
-          "value": 8,
-          "type": "s32"
-        },
-        {
-          "name": "type",
-          "value": 9,
-          "type": "u32",
-          "enum": "type"
-        },
-        {
-          "name": "lock-status-error",
-          "value": 10,
-          "type": "u32",
-          "enum": "lock-status-error"
-        },
-        {
-          "name": "clock-quality-level",
-          "value": 11,
-          "type": "u32",
-          "enum": "clock-quality-level",
-          "multiAttr": true
-        },
-        {
-          "name": "phase-offset-monitor",
-          "value": 12,
-          "type": "u32",
-          "enum": "feature-state"
-        },
-        {
-          "name": "phase-offset-avg-factor",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "frequency-monitor",
-          "value": 14,
-          "type": "u32",
-          "enum": "feature-state"
-        }
+        {"name":"id","value":1,"type":"u32"},
+        {"name":"module-name","value":2,"type":"string"},
+        {"name":"pad","value":3,"type":"pad"},
+        {"name":"clock-id","value":4,"type":"u64"},
+        {"name":"mode","value":5,"type":"u32","enum":"mode"},
+        {"name":"mode-supported","value":6,"type":"u32","enum":"mode","multiAttr":true},
+        {"name":"lock-status","value":7,"type":"u32","enum":"lock-status"},
+        {"name":"temp","value":8,"type":"s32"},
+        {"name":"type","value":9,"type":"u32","enum":"type"},
+        {"name":"lock-status-error","value":10,"type":"u32","enum":"lock-status-error"},
+        {"name":"clock-quality-level","value":11,"type":"u32","enum":"clock-quality-level","multiAttr":true},
+        {"name":"phase-offset-monitor","value":12,"type":"u32","enum":"feature-state"},
+        {"name":"phase-offset-avg-factor","value":13,"type":"u32"},
+        {"name":"frequency-monitor","value":14,"type":"u32","enum":"feature-state"}
       ]
     },
     "pin": {
       "name": "pin",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "parent-id",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "module-name",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "pad",
-          "value": 4,
-          "type": "pad"
-        },
-        {
-          "name": "clock-id",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "board-label",
-          "value": 6,
-          "type": "string"
-        },
-        {
-          "name": "panel-label",
-          "value": 7,
-          "type": "string"
-        },
-        {
-          "name": "package-label",
-          "value": 8,
-          "type": "string"
-        },
-        {
-          "name": "type",
-          "value": 9,
-          "type": "u32",
-          "enum": "pin-type"
-        },
-        {
-          "name": "direction",
-          "value": 10,
-          "type": "u32",
-          "enum": "pin-direction"
-        },
-        {
-          "name": "frequency",
-          "value": 11,
-          "type": "u64"
-        },
-        {
-          "name": "frequency-supported",
-          "value": 12,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "frequency-range"
-        },
-        {
-          "name": "frequency-min",
-          "value": 13,
-          "type": "u64"
-        },
-        {
-          "name": "frequency-max",
-          "value": 14,
-          "type": "u64"
-        },
-        {
-          "name": "prio",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "state",
-          "value": 16,
-          "type": "u32",
-          "enum": "pin-state"
-        },
-        {
-          "name": "capabilities",
-          "value": 17,
-          "type": "u32",
-          "enum": "pin-capabilities"
-        },
-        {
-          "name": "parent-device",
-          "value": 18,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "pin-parent-device"
-        },
-        {
-          "name": "parent-pin",
-          "value": 19,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "pin-parent-pin"
-        },
-        {
-          "name": "phase-adjust-min",
-          "value": 20,
-          "type": "s32"
-        },
-        {
-          "name": "phase-adjust-max",
-          "value": 21,
-          "type": "s32"
-        },
-        {
-          "name": "phase-adjust",
-          "value": 22,
-          "type": "s32"
-        },
-        {
-          "name": "phase-offset",
-          "value": 23,
-          "type": "s64"
-        },
-        {
-          "name": "fractional-frequency-offset",
-          "value": 24,
-          "type": "sint"
-        },
-        {
-          "name": "esync-frequency",
-          "value": 25,
-          "type": "u64"
-        },
-        {
-          "name": "esync-frequency-supported",
-          "value": 26,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "frequency-range"
-        },
-        {
-          "name": "esync-pulse",
-          "value": 27,
-          "type": "u32"
-        },
-        {
-          "name": "reference-sync",
-          "value": 28,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "reference-sync"
-        },
-        {
-          "name": "phase-adjust-gran",
-          "value": 29,
-          "type": "u32"
-        },
-        {
-          "name": "fractional-frequency-offset-ppt",
-          "value": 30,
-          "type": "sint"
-        },
-        {
-          "name": "measured-frequency",
-          "value": 31,
-          "type": "u64"
-        },
-        {
-          "name": "operstate",
-          "value": 32,
-          "type": "u32",
-          "enum": "pin-operstate"
-        }
+        {"name":"id","value":1,"type":"u32"},
+        {"name":"parent-id","value":2,"type":"u32"},
+        {"name":"module-name","value":3,"type":"string"},
+        {"name":"pad","value":4,"type":"pad"},
+        {"name":"clock-id","value":5,"type":"u64"},
+        {"name":"board-label","value":6,"type":"string"},
+        {"name":"panel-label","value":7,"type":"string"},
+        {"name":"package-label","value":8,"type":"string"},
+        {"name":"type","value":9,"type":"u32","enum":"pin-type"},
+        {"name":"direction","value":10,"type":"u32","enum":"pin-direction"},
+        {"name":"frequency","value":11,"type":"u64"},
+        {"name":"frequency-supported","value":12,"type":"nest","multiAttr":true,"nested":"frequency-range"},
+        {"name":"frequency-min","value":13,"type":"u64"},
+        {"name":"frequency-max","value":14,"type":"u64"},
+        {"name":"prio","value":15,"type":"u32"},
+        {"name":"state","value":16,"type":"u32","enum":"pin-state"},
+        {"name":"capabilities","value":17,"type":"u32","enum":"pin-capabilities"},
+        {"name":"parent-device","value":18,"type":"nest","multiAttr":true,"nested":"pin-parent-device"},
+        {"name":"parent-pin","value":19,"type":"nest","multiAttr":true,"nested":"pin-parent-pin"},
+        {"name":"phase-adjust-min","value":20,"type":"s32"},
+        {"name":"phase-adjust-max","value":21,"type":"s32"},
+        {"name":"phase-adjust","value":22,"type":"s32"},
+        {"name":"phase-offset","value":23,"type":"s64"},
+        {"name":"fractional-frequency-offset","value":24,"type":"sint"},
+        {"name":"esync-frequency","value":25,"type":"u64"},
+        {"name":"esync-frequency-supported","value":26,"type":"nest","multiAttr":true,"nested":"frequency-range"},
+        {"name":"esync-pulse","value":27,"type":"u32"},
+        {"name":"reference-sync","value":28,"type":"nest","multiAttr":true,"nested":"reference-sync"},
+        {"name":"phase-adjust-gran","value":29,"type":"u32"},
+        {"name":"fractional-frequency-offset-ppt","value":30,"type":"sint"},
+        {"name":"measured-frequency","value":31,"type":"u64"},
+        {"name":"operstate","value":32,"type":"u32","enum":"pin-operstate"}
       ]
     },
     "pin-parent-device": {
       "name": "pin-parent-device",
       "attrs": [
-        {
-          "name": "parent-id",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "direction",
-          "value": 10,
-          "type": "u32",
-          "enum": "pin-direction"
-        },
-        {
-          "name": "prio",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "state",
-          "value": 16,
-          "type": "u32",
-          "enum": "pin-state"
-        },
-        {
-          "name": "phase-offset",
-          "value": 23,
-          "type": "s64"
-        },
-        {
-          "name": "fractional-frequency-offset",
-          "value": 24,
-          "type": "sint"
-        },
-        {
-          "name": "fractional-frequency-offset-ppt",
-          "value": 30,
-          "type": "sint"
-        },
-        {
-          "name": "operstate",
-          "value": 32,
-          "type": "u32",
-          "enum": "pin-operstate"
-        }
+        {"name":"parent-id","value":2,"type":"u32"},
+        {"name":"direction","value":10,"type":"u32","enum":"pin-direction"},
+        {"name":"prio","value":15,"type":"u32"},
+        {"name":"state","value":16,"type":"u32","enum":"pin-state"},
+        {"name":"phase-offset","value":23,"type":"s64"},
+        {"name":"fractional-frequency-offset","value":24,"type":"sint"},
+        {"name":"fractional-frequency-offset-ppt","value":30,"type":"sint"},
+        {"name":"operstate","value":32,"type":"u32","enum":"pin-operstate"}
       ]
     },
     "pin-parent-pin": {
       "name": "pin-parent-pin",
       "attrs": [
-        {
-          "name": "parent-id",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "state",
-          "value": 16,
-          "type": "u32",
-          "enum": "pin-state"
-        }
+        {"name":"parent-id","value":2,"type":"u32"},
+        {"name":"state","value":16,"type":"u32","enum":"pin-state"}
       ]
     },
     "frequency-range": {
       "name": "frequency-range",
       "attrs": [
-        {
-          "name": "frequency-min",
-          "value": 13,
-          "type": "u64"
-        },
-        {
-          "name": "frequency-max",
-          "value": 14,
-          "type": "u64"
-        }
+        {"name":"frequency-min","value":13,"type":"u64"},
+        {"name":"frequency-max","value":14,"type":"u64"}
       ]
     },
     "reference-sync": {
       "name": "reference-sync",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "state",
-          "value": 16,
-          "type": "u32",
-          "enum": "pin-state"
-        }
+        {"name":"id","value":1,"type":"u32"},
+        {"name":"state","value":16,"type":"u32","enum":"pin-state"}
       ]
     }
   },
@@ -616,20 +218,8 @@ export const model: FamilyModel = {
       "attributeSet": "dpll",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "module-name",
-            "clock-id",
-            "type"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "id"
-          ]
-        }
+        "request": {"value":1,"attrs":["module-name","clock-id","type"]},
+        "reply": {"value":1,"attrs":["id"]}
       }
     },
     {
@@ -637,48 +227,11 @@ export const model: FamilyModel = {
       "attributeSet": "dpll",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "id"
-          ]
-        },
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "id",
-            "module-name",
-            "mode",
-            "mode-supported",
-            "lock-status",
-            "lock-status-error",
-            "temp",
-            "clock-id",
-            "type",
-            "phase-offset-monitor",
-            "phase-offset-avg-factor",
-            "frequency-monitor"
-          ]
-        }
+        "request": {"value":2,"attrs":["id"]},
+        "reply": {"value":2,"attrs":["id","module-name","mode","mode-supported","lock-status","lock-status-error","temp","clock-id","type","phase-offset-monitor","phase-offset-avg-factor","frequency-monitor"]}
       },
       "dump": {
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "id",
-            "module-name",
-            "mode",
-            "mode-supported",
-            "lock-status",
-            "lock-status-error",
-            "temp",
-            "clock-id",
-            "type",
-            "phase-offset-monitor",
-            "phase-offset-avg-factor",
-            "frequency-monitor"
-          ]
-        }
+        "reply": {"value":2,"attrs":["id","module-name","mode","mode-supported","lock-status","lock-status-error","temp","clock-id","type","phase-offset-monitor","phase-offset-avg-factor","frequency-monitor"]}
       }
     },
     {
@@ -686,67 +239,34 @@ export const model: FamilyModel = {
       "attributeSet": "dpll",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "id",
-            "mode",
-            "phase-offset-monitor",
-            "phase-offset-avg-factor",
-            "frequency-monitor"
-          ]
-        }
+        "request": {"value":3,"attrs":["id","mode","phase-offset-monitor","phase-offset-avg-factor","frequency-monitor"]}
       }
     },
     {
       "name": "device-create-ntf",
       "mcgrp": "monitor",
       "value": 4,
-      "notify": {
-        "op": "device-get",
-        "value": 4
-      }
+      "notify": {"op":"device-get","value":4}
     },
     {
       "name": "device-delete-ntf",
       "mcgrp": "monitor",
       "value": 5,
-      "notify": {
-        "op": "device-get",
-        "value": 5
-      }
+      "notify": {"op":"device-get","value":5}
     },
     {
       "name": "device-change-ntf",
       "mcgrp": "monitor",
       "value": 6,
-      "notify": {
-        "op": "device-get",
-        "value": 6
-      }
+      "notify": {"op":"device-get","value":6}
     },
     {
       "name": "pin-id-get",
       "attributeSet": "pin",
       "value": 7,
       "do": {
-        "request": {
-          "value": 7,
-          "attrs": [
-            "module-name",
-            "clock-id",
-            "board-label",
-            "panel-label",
-            "package-label",
-            "type"
-          ]
-        },
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "id"
-          ]
-        }
+        "request": {"value":7,"attrs":["module-name","clock-id","board-label","panel-label","package-label","type"]},
+        "reply": {"value":7,"attrs":["id"]}
       }
     },
     {
@@ -754,76 +274,12 @@ export const model: FamilyModel = {
       "attributeSet": "pin",
       "value": 8,
       "do": {
-        "request": {
-          "value": 8,
-          "attrs": [
-            "id"
-          ]
-        },
-        "reply": {
-          "value": 8,
-          "attrs": [
-            "id",
-            "module-name",
-            "clock-id",
-            "board-label",
-            "panel-label",
-            "package-label",
-            "type",
-            "frequency",
-            "frequency-supported",
-            "capabilities",
-            "parent-device",
-            "parent-pin",
-            "phase-adjust-gran",
-            "phase-adjust-min",
-            "phase-adjust-max",
-            "phase-adjust",
-            "fractional-frequency-offset",
-            "fractional-frequency-offset-ppt",
-            "esync-frequency",
-            "esync-frequency-supported",
-            "esync-pulse",
-            "reference-sync",
-            "measured-frequency"
-          ]
-        }
+        "request": {"value":8,"attrs":["id"]},
+        "reply": {"value":8,"attrs":["id","module-name","clock-id","board-label","panel-label","package-label","type","frequency","frequency-supported","capabilities","parent-device","parent-pin","phase-adjust-gran","phase-adjust-min","phase-adjust-max","phase-adjust","fractional-frequency-offset","fractional-frequency-offset-ppt","esync-frequency","esync-frequency-supported","esync-pulse","reference-sync","measured-frequency"]}
       },
       "dump": {
-        "request": {
-          "value": 8,
-          "attrs": [
-            "id"
-          ]
-        },
-        "reply": {
-          "value": 8,
-          "attrs": [
-            "id",
-            "module-name",
-            "clock-id",
-            "board-label",
-            "panel-label",
-            "package-label",
-            "type",
-            "frequency",
-            "frequency-supported",
-            "capabilities",
-            "parent-device",
-            "parent-pin",
-            "phase-adjust-gran",
-            "phase-adjust-min",
-            "phase-adjust-max",
-            "phase-adjust",
-            "fractional-frequency-offset",
-            "fractional-frequency-offset-ppt",
-            "esync-frequency",
-            "esync-frequency-supported",
-            "esync-pulse",
-            "reference-sync",
-            "measured-frequency"
-          ]
-        }
+        "request": {"value":8,"attrs":["id"]},
+        "reply": {"value":8,"attrs":["id","module-name","clock-id","board-label","panel-label","package-label","type","frequency","frequency-supported","capabilities","parent-device","parent-pin","phase-adjust-gran","phase-adjust-min","phase-adjust-max","phase-adjust","fractional-frequency-offset","fractional-frequency-offset-ppt","esync-frequency","esync-frequency-supported","esync-pulse","reference-sync","measured-frequency"]}
       }
     },
     {
@@ -831,55 +287,30 @@ export const model: FamilyModel = {
       "attributeSet": "pin",
       "value": 9,
       "do": {
-        "request": {
-          "value": 9,
-          "attrs": [
-            "id",
-            "frequency",
-            "direction",
-            "prio",
-            "state",
-            "parent-device",
-            "parent-pin",
-            "phase-adjust",
-            "esync-frequency",
-            "reference-sync"
-          ]
-        }
+        "request": {"value":9,"attrs":["id","frequency","direction","prio","state","parent-device","parent-pin","phase-adjust","esync-frequency","reference-sync"]}
       }
     },
     {
       "name": "pin-create-ntf",
       "mcgrp": "monitor",
       "value": 10,
-      "notify": {
-        "op": "pin-get",
-        "value": 10
-      }
+      "notify": {"op":"pin-get","value":10}
     },
     {
       "name": "pin-delete-ntf",
       "mcgrp": "monitor",
       "value": 11,
-      "notify": {
-        "op": "pin-get",
-        "value": 11
-      }
+      "notify": {"op":"pin-get","value":11}
     },
     {
       "name": "pin-change-ntf",
       "mcgrp": "monitor",
       "value": 12,
-      "notify": {
-        "op": "pin-get",
-        "value": 12
-      }
+      "notify": {"op":"pin-get","value":12}
     }
   ],
   "mcastGroups": [
-    {
-      "name": "monitor"
-    }
+    {"name":"monitor"}
   ]
 };
 

@@ -15,10 +15,7 @@ export const model: FamilyModel = {
       "name": "node-type",
       "flags": false,
       "entries": [
-        {
-          "name": "error-counter",
-          "value": 1
-        }
+        {"name":"error-counter","value":1}
       ]
     }
   },
@@ -27,52 +24,19 @@ export const model: FamilyModel = {
     "node-attrs": {
       "name": "node-attrs",
       "attrs": [
-        {
-          "name": "node-id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "device-name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "node-name",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "node-type",
-          "value": 4,
-          "type": "u32",
-          "enum": "node-type"
-        }
+        {"name":"node-id","value":1,"type":"u32"},
+        {"name":"device-name","value":2,"type":"string"},
+        {"name":"node-name","value":3,"type":"string"},
+        {"name":"node-type","value":4,"type":"u32","enum":"node-type"}
       ]
     },
     "error-counter-attrs": {
       "name": "error-counter-attrs",
       "attrs": [
-        {
-          "name": "node-id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "error-id",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "error-name",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "error-value",
-          "value": 4,
-          "type": "u32"
-        }
+        {"name":"node-id","value":1,"type":"u32"},
+        {"name":"error-id","value":2,"type":"u32"},
+        {"name":"error-name","value":3,"type":"string"},
+        {"name":"error-value","value":4,"type":"u32"}
       ]
     }
   },
@@ -83,15 +47,7 @@ export const model: FamilyModel = {
       "attributeSet": "node-attrs",
       "value": 1,
       "dump": {
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "node-id",
-            "device-name",
-            "node-name",
-            "node-type"
-          ]
-        }
+        "reply": {"value":1,"attrs":["node-id","device-name","node-name","node-type"]}
       }
     },
     {
@@ -99,37 +55,12 @@ export const model: FamilyModel = {
       "attributeSet": "error-counter-attrs",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "node-id",
-            "error-id"
-          ]
-        },
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "error-id",
-            "error-name",
-            "error-value"
-          ]
-        }
+        "request": {"value":2,"attrs":["node-id","error-id"]},
+        "reply": {"value":2,"attrs":["error-id","error-name","error-value"]}
       },
       "dump": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "node-id"
-          ]
-        },
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "error-id",
-            "error-name",
-            "error-value"
-          ]
-        }
+        "request": {"value":2,"attrs":["node-id"]},
+        "reply": {"value":2,"attrs":["error-id","error-name","error-value"]}
       }
     },
     {
@@ -137,13 +68,7 @@ export const model: FamilyModel = {
       "attributeSet": "error-counter-attrs",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "node-id",
-            "error-id"
-          ]
-        }
+        "request": {"value":3,"attrs":["node-id","error-id"]}
       }
     }
   ],

@@ -15,245 +15,106 @@ export const model: FamilyModel = {
       "name": "udp-tunnel-type",
       "flags": false,
       "entries": [
-        {
-          "name": "vxlan",
-          "value": 0
-        },
-        {
-          "name": "geneve",
-          "value": 1
-        },
-        {
-          "name": "vxlan-gpe",
-          "value": 2
-        }
+        {"name":"vxlan","value":0},
+        {"name":"geneve","value":1},
+        {"name":"vxlan-gpe","value":2}
       ]
     },
-    "stringset": {
-      "name": "stringset",
-      "flags": false,
-      "entries": []
-    },
+    "stringset": {"name":"stringset","flags":false,"entries":[]},
     "header-flags": {
       "name": "header-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "compact-bitsets",
-          "value": 1
-        },
-        {
-          "name": "omit-reply",
-          "value": 2
-        },
-        {
-          "name": "stats",
-          "value": 4
-        }
+        {"name":"compact-bitsets","value":1},
+        {"name":"omit-reply","value":2},
+        {"name":"stats","value":4}
       ]
     },
     "module-fw-flash-status": {
       "name": "module-fw-flash-status",
       "flags": false,
       "entries": [
-        {
-          "name": "started",
-          "value": 0
-        },
-        {
-          "name": "in-progress",
-          "value": 1
-        },
-        {
-          "name": "completed",
-          "value": 2
-        },
-        {
-          "name": "error",
-          "value": 3
-        }
+        {"name":"started","value":0},
+        {"name":"in-progress","value":1},
+        {"name":"completed","value":2},
+        {"name":"error","value":3}
       ]
     },
     "c33-pse-ext-state": {
       "name": "c33-pse-ext-state",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "error-condition",
-          "value": 1
-        },
-        {
-          "name": "mr-mps-valid",
-          "value": 2
-        },
-        {
-          "name": "mr-pse-enable",
-          "value": 3
-        },
-        {
-          "name": "option-detect-ted",
-          "value": 4
-        },
-        {
-          "name": "option-vport-lim",
-          "value": 5
-        },
-        {
-          "name": "ovld-detected",
-          "value": 6
-        },
-        {
-          "name": "power-not-available",
-          "value": 7
-        },
-        {
-          "name": "short-detected",
-          "value": 8
-        }
+        {"name":"none","value":0},
+        {"name":"error-condition","value":1},
+        {"name":"mr-mps-valid","value":2},
+        {"name":"mr-pse-enable","value":3},
+        {"name":"option-detect-ted","value":4},
+        {"name":"option-vport-lim","value":5},
+        {"name":"ovld-detected","value":6},
+        {"name":"power-not-available","value":7},
+        {"name":"short-detected","value":8}
       ]
     },
     "phy-upstream-type": {
       "name": "phy-upstream-type",
       "flags": false,
       "entries": [
-        {
-          "name": "mac",
-          "value": 0
-        },
-        {
-          "name": "phy",
-          "value": 1
-        }
+        {"name":"mac","value":0},
+        {"name":"phy","value":1}
       ]
     },
     "tcp-data-split": {
       "name": "tcp-data-split",
       "flags": false,
       "entries": [
-        {
-          "name": "unknown",
-          "value": 0
-        },
-        {
-          "name": "disabled",
-          "value": 1
-        },
-        {
-          "name": "enabled",
-          "value": 2
-        }
+        {"name":"unknown","value":0},
+        {"name":"disabled","value":1},
+        {"name":"enabled","value":2}
       ]
     },
     "hwtstamp-source": {
       "name": "hwtstamp-source",
       "flags": false,
       "entries": [
-        {
-          "name": "netdev",
-          "value": 1
-        },
-        {
-          "name": "phylib",
-          "value": 2
-        }
+        {"name":"netdev","value":1},
+        {"name":"phylib","value":2}
       ]
     },
     "pse-event": {
       "name": "pse-event",
       "flags": true,
       "entries": [
-        {
-          "name": "pse-event-over-current",
-          "value": 1
-        },
-        {
-          "name": "pse-event-over-temp",
-          "value": 2
-        },
-        {
-          "name": "c33-pse-event-detection",
-          "value": 4
-        },
-        {
-          "name": "c33-pse-event-classification",
-          "value": 8
-        },
-        {
-          "name": "c33-pse-event-disconnection",
-          "value": 16
-        },
-        {
-          "name": "pse-event-over-budget",
-          "value": 32
-        },
-        {
-          "name": "pse-event-sw-pw-control-error",
-          "value": 64
-        }
+        {"name":"pse-event-over-current","value":1},
+        {"name":"pse-event-over-temp","value":2},
+        {"name":"c33-pse-event-detection","value":4},
+        {"name":"c33-pse-event-classification","value":8},
+        {"name":"c33-pse-event-disconnection","value":16},
+        {"name":"pse-event-over-budget","value":32},
+        {"name":"pse-event-sw-pw-control-error","value":64}
       ]
     },
     "input-xfrm": {
       "name": "input-xfrm",
       "flags": true,
       "entries": [
-        {
-          "name": "sym-xor",
-          "value": 1
-        },
-        {
-          "name": "sym-or-xor",
-          "value": 2
-        }
+        {"name":"sym-xor","value":1},
+        {"name":"sym-or-xor","value":2}
       ]
     },
     "rxfh-fields": {
       "name": "rxfh-fields",
       "flags": true,
       "entries": [
-        {
-          "name": "l2da",
-          "value": 2
-        },
-        {
-          "name": "vlan",
-          "value": 4
-        },
-        {
-          "name": "l3-proto",
-          "value": 8
-        },
-        {
-          "name": "ip-src",
-          "value": 16
-        },
-        {
-          "name": "ip-dst",
-          "value": 32
-        },
-        {
-          "name": "l4-b-0-1",
-          "value": 64
-        },
-        {
-          "name": "l4-b-2-3",
-          "value": 128
-        },
-        {
-          "name": "gtp-teid",
-          "value": 256
-        },
-        {
-          "name": "ip6-fl",
-          "value": 512
-        },
-        {
-          "name": "discard",
-          "value": 2147483648
-        }
+        {"name":"l2da","value":2},
+        {"name":"vlan","value":4},
+        {"name":"l3-proto","value":8},
+        {"name":"ip-src","value":16},
+        {"name":"ip-dst","value":32},
+        {"name":"l4-b-0-1","value":64},
+        {"name":"l4-b-2-3","value":128},
+        {"name":"gtp-teid","value":256},
+        {"name":"ip6-fl","value":512},
+        {"name":"discard","value":2147483648}
       ]
     }
   },
@@ -262,2449 +123,710 @@ export const model: FamilyModel = {
     "header": {
       "name": "header",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "dev-index",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "dev-name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32",
-          "enum": "header-flags"
-        },
-        {
-          "name": "phy-index",
-          "value": 4,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"dev-index","value":1,"type":"u32"},
+        {"name":"dev-name","value":2,"type":"string"},
+        {"name":"flags","value":3,"type":"u32","enum":"header-flags"},
+        {"name":"phy-index","value":4,"type":"u32"}
       ]
     },
     "bitset-bit": {
       "name": "bitset-bit",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "index",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "value",
-          "value": 3,
-          "type": "flag"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"index","value":1,"type":"u32"},
+        {"name":"name","value":2,"type":"string"},
+        {"name":"value","value":3,"type":"flag"}
       ]
     },
     "bitset-bits": {
       "name": "bitset-bits",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "bit",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "bitset-bit"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"bit","value":1,"type":"nest","multiAttr":true,"nested":"bitset-bit"}
       ]
     },
     "bitset": {
       "name": "bitset",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "nomask",
-          "value": 1,
-          "type": "flag"
-        },
-        {
-          "name": "size",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "bits",
-          "value": 3,
-          "type": "nest",
-          "nested": "bitset-bits"
-        },
-        {
-          "name": "value",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "mask",
-          "value": 5,
-          "type": "binary"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"nomask","value":1,"type":"flag"},
+        {"name":"size","value":2,"type":"u32"},
+        {"name":"bits","value":3,"type":"nest","nested":"bitset-bits"},
+        {"name":"value","value":4,"type":"binary"},
+        {"name":"mask","value":5,"type":"binary"}
       ]
     },
     "string": {
       "name": "string",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "index",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "value",
-          "value": 2,
-          "type": "string"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"index","value":1,"type":"u32"},
+        {"name":"value","value":2,"type":"string"}
       ]
     },
     "strings": {
       "name": "strings",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "string",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "string"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"string","value":1,"type":"nest","multiAttr":true,"nested":"string"}
       ]
     },
     "stringset": {
       "name": "stringset",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "count",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "strings",
-          "value": 3,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "strings"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"id","value":1,"type":"u32"},
+        {"name":"count","value":2,"type":"u32"},
+        {"name":"strings","value":3,"type":"nest","multiAttr":true,"nested":"strings"}
       ]
     },
     "stringsets": {
       "name": "stringsets",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "stringset",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "stringset"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"stringset","value":1,"type":"nest","multiAttr":true,"nested":"stringset"}
       ]
     },
     "strset": {
       "name": "strset",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "stringsets",
-          "value": 2,
-          "type": "nest",
-          "nested": "stringsets"
-        },
-        {
-          "name": "counts-only",
-          "value": 3,
-          "type": "flag"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"stringsets","value":2,"type":"nest","nested":"stringsets"},
+        {"name":"counts-only","value":3,"type":"flag"}
       ]
     },
     "privflags": {
       "name": "privflags",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "nest",
-          "nested": "bitset"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"flags","value":2,"type":"nest","nested":"bitset"}
       ]
     },
     "rings": {
       "name": "rings",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "rx-max",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "rx-mini-max",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "rx-jumbo-max",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "tx-max",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "rx",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "rx-mini",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "rx-jumbo",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "tx",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "rx-buf-len",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "tcp-data-split",
-          "value": 11,
-          "type": "u8",
-          "enum": "tcp-data-split"
-        },
-        {
-          "name": "cqe-size",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "tx-push",
-          "value": 13,
-          "type": "u8"
-        },
-        {
-          "name": "rx-push",
-          "value": 14,
-          "type": "u8"
-        },
-        {
-          "name": "tx-push-buf-len",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "tx-push-buf-len-max",
-          "value": 16,
-          "type": "u32"
-        },
-        {
-          "name": "hds-thresh",
-          "value": 17,
-          "type": "u32"
-        },
-        {
-          "name": "hds-thresh-max",
-          "value": 18,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"rx-max","value":2,"type":"u32"},
+        {"name":"rx-mini-max","value":3,"type":"u32"},
+        {"name":"rx-jumbo-max","value":4,"type":"u32"},
+        {"name":"tx-max","value":5,"type":"u32"},
+        {"name":"rx","value":6,"type":"u32"},
+        {"name":"rx-mini","value":7,"type":"u32"},
+        {"name":"rx-jumbo","value":8,"type":"u32"},
+        {"name":"tx","value":9,"type":"u32"},
+        {"name":"rx-buf-len","value":10,"type":"u32"},
+        {"name":"tcp-data-split","value":11,"type":"u8","enum":"tcp-data-split"},
+        {"name":"cqe-size","value":12,"type":"u32"},
+        {"name":"tx-push","value":13,"type":"u8"},
+        {"name":"rx-push","value":14,"type":"u8"},
+        {"name":"tx-push-buf-len","value":15,"type":"u32"},
+        {"name":"tx-push-buf-len-max","value":16,"type":"u32"},
+        {"name":"hds-thresh","value":17,"type":"u32"},
+        {"name":"hds-thresh-max","value":18,"type":"u32"}
       ]
     },
     "mm-stat": {
       "name": "mm-stat",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "reassembly-errors",
-          "value": 2,
-          "type": "u64"
-        },
-        {
-          "name": "smd-errors",
-          "value": 3,
-          "type": "u64"
-        },
-        {
-          "name": "reassembly-ok",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "rx-frag-count",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "tx-frag-count",
-          "value": 6,
-          "type": "u64"
-        },
-        {
-          "name": "hold-count",
-          "value": 7,
-          "type": "u64"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"reassembly-errors","value":2,"type":"u64"},
+        {"name":"smd-errors","value":3,"type":"u64"},
+        {"name":"reassembly-ok","value":4,"type":"u64"},
+        {"name":"rx-frag-count","value":5,"type":"u64"},
+        {"name":"tx-frag-count","value":6,"type":"u64"},
+        {"name":"hold-count","value":7,"type":"u64"}
       ]
     },
     "mm": {
       "name": "mm",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "pmac-enabled",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "tx-enabled",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "tx-active",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "tx-min-frag-size",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "rx-min-frag-size",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "verify-enabled",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "verify-status",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "verify-time",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "max-verify-time",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "stats",
-          "value": 11,
-          "type": "nest",
-          "nested": "mm-stat"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"pmac-enabled","value":2,"type":"u8"},
+        {"name":"tx-enabled","value":3,"type":"u8"},
+        {"name":"tx-active","value":4,"type":"u8"},
+        {"name":"tx-min-frag-size","value":5,"type":"u32"},
+        {"name":"rx-min-frag-size","value":6,"type":"u32"},
+        {"name":"verify-enabled","value":7,"type":"u8"},
+        {"name":"verify-status","value":8,"type":"u8"},
+        {"name":"verify-time","value":9,"type":"u32"},
+        {"name":"max-verify-time","value":10,"type":"u32"},
+        {"name":"stats","value":11,"type":"nest","nested":"mm-stat"}
       ]
     },
     "linkinfo": {
       "name": "linkinfo",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "port",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "phyaddr",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "tp-mdix",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "tp-mdix-ctrl",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "transceiver",
-          "value": 6,
-          "type": "u8"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"port","value":2,"type":"u8"},
+        {"name":"phyaddr","value":3,"type":"u8"},
+        {"name":"tp-mdix","value":4,"type":"u8"},
+        {"name":"tp-mdix-ctrl","value":5,"type":"u8"},
+        {"name":"transceiver","value":6,"type":"u8"}
       ]
     },
     "linkmodes": {
       "name": "linkmodes",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "autoneg",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "ours",
-          "value": 3,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "peer",
-          "value": 4,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "speed",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "duplex",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "master-slave-cfg",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "master-slave-state",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "lanes",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "rate-matching",
-          "value": 10,
-          "type": "u8"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"autoneg","value":2,"type":"u8"},
+        {"name":"ours","value":3,"type":"nest","nested":"bitset"},
+        {"name":"peer","value":4,"type":"nest","nested":"bitset"},
+        {"name":"speed","value":5,"type":"u32"},
+        {"name":"duplex","value":6,"type":"u8"},
+        {"name":"master-slave-cfg","value":7,"type":"u8"},
+        {"name":"master-slave-state","value":8,"type":"u8"},
+        {"name":"lanes","value":9,"type":"u32"},
+        {"name":"rate-matching","value":10,"type":"u8"}
       ]
     },
     "linkstate": {
       "name": "linkstate",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "link",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "sqi",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "sqi-max",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "ext-state",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "ext-substate",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "ext-down-cnt",
-          "value": 7,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"link","value":2,"type":"u8"},
+        {"name":"sqi","value":3,"type":"u32"},
+        {"name":"sqi-max","value":4,"type":"u32"},
+        {"name":"ext-state","value":5,"type":"u8"},
+        {"name":"ext-substate","value":6,"type":"u8"},
+        {"name":"ext-down-cnt","value":7,"type":"u32"}
       ]
     },
     "debug": {
       "name": "debug",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "msgmask",
-          "value": 2,
-          "type": "nest",
-          "nested": "bitset"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"msgmask","value":2,"type":"nest","nested":"bitset"}
       ]
     },
     "wol": {
       "name": "wol",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "modes",
-          "value": 2,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "sopass",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"modes","value":2,"type":"nest","nested":"bitset"},
+        {"name":"sopass","value":3,"type":"binary"}
       ]
     },
     "features": {
       "name": "features",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "hw",
-          "value": 2,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "wanted",
-          "value": 3,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "active",
-          "value": 4,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "nochange",
-          "value": 5,
-          "type": "nest",
-          "nested": "bitset"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"hw","value":2,"type":"nest","nested":"bitset"},
+        {"name":"wanted","value":3,"type":"nest","nested":"bitset"},
+        {"name":"active","value":4,"type":"nest","nested":"bitset"},
+        {"name":"nochange","value":5,"type":"nest","nested":"bitset"}
       ]
     },
     "channels": {
       "name": "channels",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "rx-max",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "tx-max",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "other-max",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "combined-max",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "rx-count",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "tx-count",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "other-count",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "combined-count",
-          "value": 9,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"rx-max","value":2,"type":"u32"},
+        {"name":"tx-max","value":3,"type":"u32"},
+        {"name":"other-max","value":4,"type":"u32"},
+        {"name":"combined-max","value":5,"type":"u32"},
+        {"name":"rx-count","value":6,"type":"u32"},
+        {"name":"tx-count","value":7,"type":"u32"},
+        {"name":"other-count","value":8,"type":"u32"},
+        {"name":"combined-count","value":9,"type":"u32"}
       ]
     },
     "irq-moderation": {
       "name": "irq-moderation",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "usec",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "pkts",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "comps",
-          "value": 3,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"usec","value":1,"type":"u32"},
+        {"name":"pkts","value":2,"type":"u32"},
+        {"name":"comps","value":3,"type":"u32"}
       ]
     },
     "profile": {
       "name": "profile",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "irq-moderation",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "irq-moderation"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"irq-moderation","value":1,"type":"nest","multiAttr":true,"nested":"irq-moderation"}
       ]
     },
     "coalesce": {
       "name": "coalesce",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "rx-usecs",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "rx-max-frames",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "rx-usecs-irq",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "rx-max-frames-irq",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "tx-usecs",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "tx-max-frames",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "tx-usecs-irq",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "tx-max-frames-irq",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "stats-block-usecs",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "use-adaptive-rx",
-          "value": 11,
-          "type": "u8"
-        },
-        {
-          "name": "use-adaptive-tx",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "pkt-rate-low",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "rx-usecs-low",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "rx-max-frames-low",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "tx-usecs-low",
-          "value": 16,
-          "type": "u32"
-        },
-        {
-          "name": "tx-max-frames-low",
-          "value": 17,
-          "type": "u32"
-        },
-        {
-          "name": "pkt-rate-high",
-          "value": 18,
-          "type": "u32"
-        },
-        {
-          "name": "rx-usecs-high",
-          "value": 19,
-          "type": "u32"
-        },
-        {
-          "name": "rx-max-frames-high",
-          "value": 20,
-          "type": "u32"
-        },
-        {
-          "name": "tx-usecs-high",
-          "value": 21,
-          "type": "u32"
-        },
-        {
-          "name": "tx-max-frames-high",
-          "value": 22,
-          "type": "u32"
-        },
-        {
-          "name": "rate-sample-interval",
-          "value": 23,
-          "type": "u32"
-        },
-        {
-          "name": "use-cqe-mode-tx",
-          "value": 24,
-          "type": "u8"
-        },
-        {
-          "name": "use-cqe-mode-rx",
-          "value": 25,
-          "type": "u8"
-        },
-        {
-          "name": "tx-aggr-max-bytes",
-          "value": 26,
-          "type": "u32"
-        },
-        {
-          "name": "tx-aggr-max-frames",
-          "value": 27,
-          "type": "u32"
-        },
-        {
-          "name": "tx-aggr-time-usecs",
-          "value": 28,
-          "type": "u32"
-        },
-        {
-          "name": "rx-profile",
-          "value": 29,
-          "type": "nest",
-          "nested": "profile"
-        },
-        {
-          "name": "tx-profile",
-          "value": 30,
-          "type": "nest",
-          "nested": "profile"
-        },
-        {
-          "name": "rx-cqe-frames",
-          "value": 31,
-          "type": "u32"
-        },
-        {
-          "name": "rx-cqe-nsecs",
-          "value": 32,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"rx-usecs","value":2,"type":"u32"},
+        {"name":"rx-max-frames","value":3,"type":"u32"},
+        {"name":"rx-usecs-irq","value":4,"type":"u32"},
+        {"name":"rx-max-frames-irq","value":5,"type":"u32"},
+        {"name":"tx-usecs","value":6,"type":"u32"},
+        {"name":"tx-max-frames","value":7,"type":"u32"},
+        {"name":"tx-usecs-irq","value":8,"type":"u32"},
+        {"name":"tx-max-frames-irq","value":9,"type":"u32"},
+        {"name":"stats-block-usecs","value":10,"type":"u32"},
+        {"name":"use-adaptive-rx","value":11,"type":"u8"},
+        {"name":"use-adaptive-tx","value":12,"type":"u8"},
+        {"name":"pkt-rate-low","value":13,"type":"u32"},
+        {"name":"rx-usecs-low","value":14,"type":"u32"},
+        {"name":"rx-max-frames-low","value":15,"type":"u32"},
+        {"name":"tx-usecs-low","value":16,"type":"u32"},
+        {"name":"tx-max-frames-low","value":17,"type":"u32"},
+        {"name":"pkt-rate-high","value":18,"type":"u32"},
+        {"name":"rx-usecs-high","value":19,"type":"u32"},
+        {"name":"rx-max-frames-high","value":20,"type":"u32"},
+        {"name":"tx-usecs-high","value":21,"type":"u32"},
+        {"name":"tx-max-frames-high","value":22,"type":"u32"},
+        {"name":"rate-sample-interval","value":23,"type":"u32"},
+        {"name":"use-cqe-mode-tx","value":24,"type":"u8"},
+        {"name":"use-cqe-mode-rx","value":25,"type":"u8"},
+        {"name":"tx-aggr-max-bytes","value":26,"type":"u32"},
+        {"name":"tx-aggr-max-frames","value":27,"type":"u32"},
+        {"name":"tx-aggr-time-usecs","value":28,"type":"u32"},
+        {"name":"rx-profile","value":29,"type":"nest","nested":"profile"},
+        {"name":"tx-profile","value":30,"type":"nest","nested":"profile"},
+        {"name":"rx-cqe-frames","value":31,"type":"u32"},
+        {"name":"rx-cqe-nsecs","value":32,"type":"u32"}
       ]
     },
     "pause-stat": {
       "name": "pause-stat",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "tx-frames",
-          "value": 2,
-          "type": "u64"
-        },
-        {
-          "name": "rx-frames",
-          "value": 3,
-          "type": "u64"
-        },
-        {
-          "name": "tx-pause-storm-events",
-          "value": 4,
-          "type": "u64"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"tx-frames","value":2,"type":"u64"},
+        {"name":"rx-frames","value":3,"type":"u64"},
+        {"name":"tx-pause-storm-events","value":4,"type":"u64"}
       ]
     },
     "pause": {
       "name": "pause",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "autoneg",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "rx",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "tx",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "stats",
-          "value": 5,
-          "type": "nest",
-          "nested": "pause-stat"
-        },
-        {
-          "name": "stats-src",
-          "value": 6,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"autoneg","value":2,"type":"u8"},
+        {"name":"rx","value":3,"type":"u8"},
+        {"name":"tx","value":4,"type":"u8"},
+        {"name":"stats","value":5,"type":"nest","nested":"pause-stat"},
+        {"name":"stats-src","value":6,"type":"u32"}
       ]
     },
     "eee": {
       "name": "eee",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "modes-ours",
-          "value": 2,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "modes-peer",
-          "value": 3,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "active",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "enabled",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "tx-lpi-enabled",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "tx-lpi-timer",
-          "value": 7,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"modes-ours","value":2,"type":"nest","nested":"bitset"},
+        {"name":"modes-peer","value":3,"type":"nest","nested":"bitset"},
+        {"name":"active","value":4,"type":"u8"},
+        {"name":"enabled","value":5,"type":"u8"},
+        {"name":"tx-lpi-enabled","value":6,"type":"u8"},
+        {"name":"tx-lpi-timer","value":7,"type":"u32"}
       ]
     },
     "ts-stat": {
       "name": "ts-stat",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "tx-pkts",
-          "value": 1,
-          "type": "uint"
-        },
-        {
-          "name": "tx-lost",
-          "value": 2,
-          "type": "uint"
-        },
-        {
-          "name": "tx-err",
-          "value": 3,
-          "type": "uint"
-        },
-        {
-          "name": "tx-onestep-pkts-unconfirmed",
-          "value": 4,
-          "type": "uint"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"tx-pkts","value":1,"type":"uint"},
+        {"name":"tx-lost","value":2,"type":"uint"},
+        {"name":"tx-err","value":3,"type":"uint"},
+        {"name":"tx-onestep-pkts-unconfirmed","value":4,"type":"uint"}
       ]
     },
     "ts-hwtstamp-provider": {
       "name": "ts-hwtstamp-provider",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "index",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "qualifier",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"index","value":1,"type":"u32"},
+        {"name":"qualifier","value":2,"type":"u32"}
       ]
     },
     "tsinfo": {
       "name": "tsinfo",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "timestamping",
-          "value": 2,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "tx-types",
-          "value": 3,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "rx-filters",
-          "value": 4,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "phc-index",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "stats",
-          "value": 6,
-          "type": "nest",
-          "nested": "ts-stat"
-        },
-        {
-          "name": "hwtstamp-provider",
-          "value": 7,
-          "type": "nest",
-          "nested": "ts-hwtstamp-provider"
-        },
-        {
-          "name": "hwtstamp-source",
-          "value": 8,
-          "type": "u32",
-          "enum": "hwtstamp-source"
-        },
-        {
-          "name": "hwtstamp-phyindex",
-          "value": 9,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"timestamping","value":2,"type":"nest","nested":"bitset"},
+        {"name":"tx-types","value":3,"type":"nest","nested":"bitset"},
+        {"name":"rx-filters","value":4,"type":"nest","nested":"bitset"},
+        {"name":"phc-index","value":5,"type":"u32"},
+        {"name":"stats","value":6,"type":"nest","nested":"ts-stat"},
+        {"name":"hwtstamp-provider","value":7,"type":"nest","nested":"ts-hwtstamp-provider"},
+        {"name":"hwtstamp-source","value":8,"type":"u32","enum":"hwtstamp-source"},
+        {"name":"hwtstamp-phyindex","value":9,"type":"u32"}
       ]
     },
     "cable-result": {
       "name": "cable-result",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "pair",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "code",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "src",
-          "value": 3,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"pair","value":1,"type":"u8"},
+        {"name":"code","value":2,"type":"u8"},
+        {"name":"src","value":3,"type":"u32"}
       ]
     },
     "cable-fault-length": {
       "name": "cable-fault-length",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "pair",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "cm",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "src",
-          "value": 3,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"pair","value":1,"type":"u8"},
+        {"name":"cm","value":2,"type":"u32"},
+        {"name":"src","value":3,"type":"u32"}
       ]
     },
     "cable-nest": {
       "name": "cable-nest",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "result",
-          "value": 1,
-          "type": "nest",
-          "nested": "cable-result"
-        },
-        {
-          "name": "fault-length",
-          "value": 2,
-          "type": "nest",
-          "nested": "cable-fault-length"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"result","value":1,"type":"nest","nested":"cable-result"},
+        {"name":"fault-length","value":2,"type":"nest","nested":"cable-fault-length"}
       ]
     },
     "cable-test": {
       "name": "cable-test",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"}
       ]
     },
     "cable-test-ntf": {
       "name": "cable-test-ntf",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "status",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "nest",
-          "value": 3,
-          "type": "nest",
-          "nested": "cable-nest"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"status","value":2,"type":"u8"},
+        {"name":"nest","value":3,"type":"nest","nested":"cable-nest"}
       ]
     },
     "cable-test-tdr-cfg": {
       "name": "cable-test-tdr-cfg",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "first",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "last",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "step",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "pair",
-          "value": 4,
-          "type": "u8"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"first","value":1,"type":"u32"},
+        {"name":"last","value":2,"type":"u32"},
+        {"name":"step","value":3,"type":"u32"},
+        {"name":"pair","value":4,"type":"u8"}
       ]
     },
     "cable-test-tdr-ntf": {
       "name": "cable-test-tdr-ntf",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "status",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "nest",
-          "value": 3,
-          "type": "nest",
-          "nested": "cable-nest"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"status","value":2,"type":"u8"},
+        {"name":"nest","value":3,"type":"nest","nested":"cable-nest"}
       ]
     },
     "cable-test-tdr": {
       "name": "cable-test-tdr",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "cfg",
-          "value": 2,
-          "type": "nest",
-          "nested": "cable-test-tdr-cfg"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"cfg","value":2,"type":"nest","nested":"cable-test-tdr-cfg"}
       ]
     },
     "tunnel-udp-entry": {
       "name": "tunnel-udp-entry",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "port",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "type",
-          "value": 2,
-          "type": "u32",
-          "enum": "udp-tunnel-type"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"port","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"type","value":2,"type":"u32","enum":"udp-tunnel-type"}
       ]
     },
     "tunnel-udp-table": {
       "name": "tunnel-udp-table",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "size",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "types",
-          "value": 2,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "entry",
-          "value": 3,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "tunnel-udp-entry"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"size","value":1,"type":"u32"},
+        {"name":"types","value":2,"type":"nest","nested":"bitset"},
+        {"name":"entry","value":3,"type":"nest","multiAttr":true,"nested":"tunnel-udp-entry"}
       ]
     },
     "tunnel-udp": {
       "name": "tunnel-udp",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "table",
-          "value": 1,
-          "type": "nest",
-          "nested": "tunnel-udp-table"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"table","value":1,"type":"nest","nested":"tunnel-udp-table"}
       ]
     },
     "tunnel-info": {
       "name": "tunnel-info",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "udp-ports",
-          "value": 2,
-          "type": "nest",
-          "nested": "tunnel-udp"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"udp-ports","value":2,"type":"nest","nested":"tunnel-udp"}
       ]
     },
     "fec-hist": {
       "name": "fec-hist",
       "attrs": [
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "bin-low",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "bin-high",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "bin-val",
-          "value": 4,
-          "type": "uint"
-        },
-        {
-          "name": "bin-val-per-lane",
-          "value": 5,
-          "type": "binary",
-          "subType": "u64"
-        }
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"bin-low","value":2,"type":"u32"},
+        {"name":"bin-high","value":3,"type":"u32"},
+        {"name":"bin-val","value":4,"type":"uint"},
+        {"name":"bin-val-per-lane","value":5,"type":"binary","subType":"u64"}
       ]
     },
     "fec-stat": {
       "name": "fec-stat",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "corrected",
-          "value": 2,
-          "type": "binary",
-          "subType": "u64"
-        },
-        {
-          "name": "uncorr",
-          "value": 3,
-          "type": "binary",
-          "subType": "u64"
-        },
-        {
-          "name": "corr-bits",
-          "value": 4,
-          "type": "binary",
-          "subType": "u64"
-        },
-        {
-          "name": "hist",
-          "value": 5,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "fec-hist"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"corrected","value":2,"type":"binary","subType":"u64"},
+        {"name":"uncorr","value":3,"type":"binary","subType":"u64"},
+        {"name":"corr-bits","value":4,"type":"binary","subType":"u64"},
+        {"name":"hist","value":5,"type":"nest","multiAttr":true,"nested":"fec-hist"}
       ]
     },
     "fec": {
       "name": "fec",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "modes",
-          "value": 2,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "auto",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "active",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "stats",
-          "value": 5,
-          "type": "nest",
-          "nested": "fec-stat"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"modes","value":2,"type":"nest","nested":"bitset"},
+        {"name":"auto","value":3,"type":"u8"},
+        {"name":"active","value":4,"type":"u32"},
+        {"name":"stats","value":5,"type":"nest","nested":"fec-stat"}
       ]
     },
     "module-eeprom": {
       "name": "module-eeprom",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "offset",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "length",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "page",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "bank",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "i2c-address",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "data",
-          "value": 7,
-          "type": "binary"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"offset","value":2,"type":"u32"},
+        {"name":"length","value":3,"type":"u32"},
+        {"name":"page","value":4,"type":"u8"},
+        {"name":"bank","value":5,"type":"u8"},
+        {"name":"i2c-address","value":6,"type":"u8"},
+        {"name":"data","value":7,"type":"binary"}
       ]
     },
     "stats-grp": {
       "name": "stats-grp",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "id",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "ss-id",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "stat",
-          "value": 4,
-          "type": "u64",
-          "typeValue": [
-            "id"
-          ]
-        },
-        {
-          "name": "hist-rx",
-          "value": 5,
-          "type": "nest",
-          "nested": "stats-grp-hist"
-        },
-        {
-          "name": "hist-tx",
-          "value": 6,
-          "type": "nest",
-          "nested": "stats-grp-hist"
-        },
-        {
-          "name": "hist-bkt-low",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "hist-bkt-hi",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "hist-val",
-          "value": 9,
-          "type": "u64"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"id","value":2,"type":"u32"},
+        {"name":"ss-id","value":3,"type":"u32"},
+        {"name":"stat","value":4,"type":"u64","typeValue":["id"]},
+        {"name":"hist-rx","value":5,"type":"nest","nested":"stats-grp-hist"},
+        {"name":"hist-tx","value":6,"type":"nest","nested":"stats-grp-hist"},
+        {"name":"hist-bkt-low","value":7,"type":"u32"},
+        {"name":"hist-bkt-hi","value":8,"type":"u32"},
+        {"name":"hist-val","value":9,"type":"u64"}
       ]
     },
     "stats": {
       "name": "stats",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "header",
-          "value": 2,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "groups",
-          "value": 3,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "grp",
-          "value": 4,
-          "type": "nest",
-          "nested": "stats-grp"
-        },
-        {
-          "name": "src",
-          "value": 5,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"header","value":2,"type":"nest","nested":"header"},
+        {"name":"groups","value":3,"type":"nest","nested":"bitset"},
+        {"name":"grp","value":4,"type":"nest","nested":"stats-grp"},
+        {"name":"src","value":5,"type":"u32"}
       ]
     },
     "phc-vclocks": {
       "name": "phc-vclocks",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "num",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "index",
-          "value": 3,
-          "type": "binary",
-          "subType": "s32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"num","value":2,"type":"u32"},
+        {"name":"index","value":3,"type":"binary","subType":"s32"}
       ]
     },
     "module": {
       "name": "module",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "power-mode-policy",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "power-mode",
-          "value": 3,
-          "type": "u8"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"power-mode-policy","value":2,"type":"u8"},
+        {"name":"power-mode","value":3,"type":"u8"}
       ]
     },
     "c33-pse-pw-limit": {
       "name": "c33-pse-pw-limit",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "min",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "max",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"min","value":1,"type":"u32"},
+        {"name":"max","value":2,"type":"u32"}
       ]
     },
     "pse": {
       "name": "pse",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "podl-pse-admin-state",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "podl-pse-admin-control",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "podl-pse-pw-d-status",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "c33-pse-admin-state",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "c33-pse-admin-control",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "c33-pse-pw-d-status",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "c33-pse-pw-class",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "c33-pse-actual-pw",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "c33-pse-ext-state",
-          "value": 10,
-          "type": "u32",
-          "enum": "c33-pse-ext-state"
-        },
-        {
-          "name": "c33-pse-ext-substate",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "c33-pse-avail-pw-limit",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "c33-pse-pw-limit-ranges",
-          "value": 13,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "c33-pse-pw-limit"
-        },
-        {
-          "name": "pse-pw-d-id",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "pse-prio-max",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "pse-prio",
-          "value": 16,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"podl-pse-admin-state","value":2,"type":"u32"},
+        {"name":"podl-pse-admin-control","value":3,"type":"u32"},
+        {"name":"podl-pse-pw-d-status","value":4,"type":"u32"},
+        {"name":"c33-pse-admin-state","value":5,"type":"u32"},
+        {"name":"c33-pse-admin-control","value":6,"type":"u32"},
+        {"name":"c33-pse-pw-d-status","value":7,"type":"u32"},
+        {"name":"c33-pse-pw-class","value":8,"type":"u32"},
+        {"name":"c33-pse-actual-pw","value":9,"type":"u32"},
+        {"name":"c33-pse-ext-state","value":10,"type":"u32","enum":"c33-pse-ext-state"},
+        {"name":"c33-pse-ext-substate","value":11,"type":"u32"},
+        {"name":"c33-pse-avail-pw-limit","value":12,"type":"u32"},
+        {"name":"c33-pse-pw-limit-ranges","value":13,"type":"nest","multiAttr":true,"nested":"c33-pse-pw-limit"},
+        {"name":"pse-pw-d-id","value":14,"type":"u32"},
+        {"name":"pse-prio-max","value":15,"type":"u32"},
+        {"name":"pse-prio","value":16,"type":"u32"}
       ]
     },
     "flow": {
       "name": "flow",
       "attrs": [
-        {
-          "name": "ether",
-          "value": 1,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "ip4",
-          "value": 2,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "ip6",
-          "value": 3,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "tcp4",
-          "value": 4,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "tcp6",
-          "value": 5,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "udp4",
-          "value": 6,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "udp6",
-          "value": 7,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "sctp4",
-          "value": 8,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "sctp6",
-          "value": 9,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "ah4",
-          "value": 10,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "ah6",
-          "value": 11,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "esp4",
-          "value": 12,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "esp6",
-          "value": 13,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "ah-esp4",
-          "value": 14,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "ah-esp6",
-          "value": 15,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpu4",
-          "value": 16,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpu6",
-          "value": 17,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpc4",
-          "value": 18,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpc6",
-          "value": 19,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpc-teid4",
-          "value": 20,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpc-teid6",
-          "value": 21,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpu-eh4",
-          "value": 22,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpu-eh6",
-          "value": 23,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpu-ul4",
-          "value": 24,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpu-ul6",
-          "value": 25,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpu-dl4",
-          "value": 26,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        },
-        {
-          "name": "gtpu-dl6",
-          "value": 27,
-          "type": "uint",
-          "enum": "rxfh-fields"
-        }
+        {"name":"ether","value":1,"type":"uint","enum":"rxfh-fields"},
+        {"name":"ip4","value":2,"type":"uint","enum":"rxfh-fields"},
+        {"name":"ip6","value":3,"type":"uint","enum":"rxfh-fields"},
+        {"name":"tcp4","value":4,"type":"uint","enum":"rxfh-fields"},
+        {"name":"tcp6","value":5,"type":"uint","enum":"rxfh-fields"},
+        {"name":"udp4","value":6,"type":"uint","enum":"rxfh-fields"},
+        {"name":"udp6","value":7,"type":"uint","enum":"rxfh-fields"},
+        {"name":"sctp4","value":8,"type":"uint","enum":"rxfh-fields"},
+        {"name":"sctp6","value":9,"type":"uint","enum":"rxfh-fields"},
+        {"name":"ah4","value":10,"type":"uint","enum":"rxfh-fields"},
+        {"name":"ah6","value":11,"type":"uint","enum":"rxfh-fields"},
+        {"name":"esp4","value":12,"type":"uint","enum":"rxfh-fields"},
+        {"name":"esp6","value":13,"type":"uint","enum":"rxfh-fields"},
+        {"name":"ah-esp4","value":14,"type":"uint","enum":"rxfh-fields"},
+        {"name":"ah-esp6","value":15,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpu4","value":16,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpu6","value":17,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpc4","value":18,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpc6","value":19,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpc-teid4","value":20,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpc-teid6","value":21,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpu-eh4","value":22,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpu-eh6","value":23,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpu-ul4","value":24,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpu-ul6","value":25,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpu-dl4","value":26,"type":"uint","enum":"rxfh-fields"},
+        {"name":"gtpu-dl6","value":27,"type":"uint","enum":"rxfh-fields"}
       ]
     },
     "rss": {
       "name": "rss",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "context",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "hfunc",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "indir",
-          "value": 4,
-          "type": "binary",
-          "subType": "u32"
-        },
-        {
-          "name": "hkey",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "input-xfrm",
-          "value": 6,
-          "type": "u32",
-          "enum": "input-xfrm"
-        },
-        {
-          "name": "start-context",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "flow-hash",
-          "value": 8,
-          "type": "nest",
-          "nested": "flow"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"context","value":2,"type":"u32"},
+        {"name":"hfunc","value":3,"type":"u32"},
+        {"name":"indir","value":4,"type":"binary","subType":"u32"},
+        {"name":"hkey","value":5,"type":"binary"},
+        {"name":"input-xfrm","value":6,"type":"u32","enum":"input-xfrm"},
+        {"name":"start-context","value":7,"type":"u32"},
+        {"name":"flow-hash","value":8,"type":"nest","nested":"flow"}
       ]
     },
     "plca": {
       "name": "plca",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "version",
-          "value": 2,
-          "type": "u16"
-        },
-        {
-          "name": "enabled",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "status",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "node-cnt",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "node-id",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "to-tmr",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "burst-cnt",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "burst-tmr",
-          "value": 9,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"version","value":2,"type":"u16"},
+        {"name":"enabled","value":3,"type":"u8"},
+        {"name":"status","value":4,"type":"u8"},
+        {"name":"node-cnt","value":5,"type":"u32"},
+        {"name":"node-id","value":6,"type":"u32"},
+        {"name":"to-tmr","value":7,"type":"u32"},
+        {"name":"burst-cnt","value":8,"type":"u32"},
+        {"name":"burst-tmr","value":9,"type":"u32"}
       ]
     },
     "module-fw-flash": {
       "name": "module-fw-flash",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "file-name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "password",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "status",
-          "value": 4,
-          "type": "u32",
-          "enum": "module-fw-flash-status"
-        },
-        {
-          "name": "status-msg",
-          "value": 5,
-          "type": "string"
-        },
-        {
-          "name": "done",
-          "value": 6,
-          "type": "uint"
-        },
-        {
-          "name": "total",
-          "value": 7,
-          "type": "uint"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"file-name","value":2,"type":"string"},
+        {"name":"password","value":3,"type":"u32"},
+        {"name":"status","value":4,"type":"u32","enum":"module-fw-flash-status"},
+        {"name":"status-msg","value":5,"type":"string"},
+        {"name":"done","value":6,"type":"uint"},
+        {"name":"total","value":7,"type":"uint"}
       ]
     },
     "phy": {
       "name": "phy",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "index",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "drvname",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "name",
-          "value": 4,
-          "type": "string"
-        },
-        {
-          "name": "upstream-type",
-          "value": 5,
-          "type": "u32",
-          "enum": "phy-upstream-type"
-        },
-        {
-          "name": "upstream-index",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "upstream-sfp-name",
-          "value": 7,
-          "type": "string"
-        },
-        {
-          "name": "downstream-sfp-name",
-          "value": 8,
-          "type": "string"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"index","value":2,"type":"u32"},
+        {"name":"drvname","value":3,"type":"string"},
+        {"name":"name","value":4,"type":"string"},
+        {"name":"upstream-type","value":5,"type":"u32","enum":"phy-upstream-type"},
+        {"name":"upstream-index","value":6,"type":"u32"},
+        {"name":"upstream-sfp-name","value":7,"type":"string"},
+        {"name":"downstream-sfp-name","value":8,"type":"string"}
       ]
     },
     "tsconfig": {
       "name": "tsconfig",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "hwtstamp-provider",
-          "value": 2,
-          "type": "nest",
-          "nested": "ts-hwtstamp-provider"
-        },
-        {
-          "name": "tx-types",
-          "value": 3,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "rx-filters",
-          "value": 4,
-          "type": "nest",
-          "nested": "bitset"
-        },
-        {
-          "name": "hwtstamp-flags",
-          "value": 5,
-          "type": "nest",
-          "nested": "bitset"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"hwtstamp-provider","value":2,"type":"nest","nested":"ts-hwtstamp-provider"},
+        {"name":"tx-types","value":3,"type":"nest","nested":"bitset"},
+        {"name":"rx-filters","value":4,"type":"nest","nested":"bitset"},
+        {"name":"hwtstamp-flags","value":5,"type":"nest","nested":"bitset"}
       ]
     },
     "pse-ntf": {
       "name": "pse-ntf",
       "attrs": [
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "events",
-          "value": 2,
-          "type": "uint",
-          "enum": "pse-event"
-        }
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"events","value":2,"type":"uint","enum":"pse-event"}
       ]
     },
     "mse-capabilities": {
       "name": "mse-capabilities",
       "attrs": [
-        {
-          "name": "max-average-mse",
-          "value": 1,
-          "type": "uint"
-        },
-        {
-          "name": "max-peak-mse",
-          "value": 2,
-          "type": "uint"
-        },
-        {
-          "name": "refresh-rate-ps",
-          "value": 3,
-          "type": "uint"
-        },
-        {
-          "name": "num-symbols",
-          "value": 4,
-          "type": "uint"
-        }
+        {"name":"max-average-mse","value":1,"type":"uint"},
+        {"name":"max-peak-mse","value":2,"type":"uint"},
+        {"name":"refresh-rate-ps","value":3,"type":"uint"},
+        {"name":"num-symbols","value":4,"type":"uint"}
       ]
     },
     "mse-snapshot": {
       "name": "mse-snapshot",
       "attrs": [
-        {
-          "name": "average-mse",
-          "value": 1,
-          "type": "uint"
-        },
-        {
-          "name": "peak-mse",
-          "value": 2,
-          "type": "uint"
-        },
-        {
-          "name": "worst-peak-mse",
-          "value": 3,
-          "type": "uint"
-        }
+        {"name":"average-mse","value":1,"type":"uint"},
+        {"name":"peak-mse","value":2,"type":"uint"},
+        {"name":"worst-peak-mse","value":3,"type":"uint"}
       ]
     },
     "mse": {
       "name": "mse",
       "attrs": [
-        {
-          "name": "header",
-          "value": 1,
-          "type": "nest",
-          "nested": "header"
-        },
-        {
-          "name": "capabilities",
-          "value": 2,
-          "type": "nest",
-          "nested": "mse-capabilities"
-        },
-        {
-          "name": "channel-a",
-          "value": 3,
-          "type": "nest",
-          "nested": "mse-snapshot"
-        },
-        {
-          "name": "channel-b",
-          "value": 4,
-          "type": "nest",
-          "nested": "mse-snapshot"
-        },
-        {
-          "name": "channel-c",
-          "value": 5,
-          "type": "nest",
-          "nested": "mse-snapshot"
-        },
-        {
-          "name": "channel-d",
-          "value": 6,
-          "type": "nest",
-          "nested": "mse-snapshot"
-        },
-        {
-          "name": "worst-channel",
-          "value": 7,
-          "type": "nest",
-          "nested": "mse-snapshot"
-        },
-        {
-          "name": "link",
-          "value": 8,
-          "type": "nest",
-          "nested": "mse-snapshot"
-        }
+        {"name":"header","value":1,"type":"nest","nested":"header"},
+        {"name":"capabilities","value":2,"type":"nest","nested":"mse-capabilities"},
+        {"name":"channel-a","value":3,"type":"nest","nested":"mse-snapshot"},
+        {"name":"channel-b","value":4,"type":"nest","nested":"mse-snapshot"},
+        {"name":"channel-c","value":5,"type":"nest","nested":"mse-snapshot"},
+        {"name":"channel-d","value":6,"type":"nest","nested":"mse-snapshot"},
+        {"name":"worst-channel","value":7,"type":"nest","nested":"mse-snapshot"},
+        {"name":"link","value":8,"type":"nest","nested":"mse-snapshot"}
       ]
     },
     "stats-grp-hist": {
       "name": "stats-grp-hist",
       "attrs": [
-        {
-          "name": "hist-bkt-low",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "hist-bkt-hi",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "hist-val",
-          "value": 9,
-          "type": "u64"
-        }
+        {"name":"hist-bkt-low","value":7,"type":"u32"},
+        {"name":"hist-bkt-hi","value":8,"type":"u32"},
+        {"name":"hist-val","value":9,"type":"u64"}
       ]
     }
   },
@@ -2714,1905 +836,602 @@ export const model: FamilyModel = {
       "name": "strset-get",
       "attributeSet": "strset",
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "header",
-            "stringsets",
-            "counts-only"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "header",
-            "stringsets"
-          ]
-        }
+        "request": {"value":1,"attrs":["header","stringsets","counts-only"]},
+        "reply": {"value":1,"attrs":["header","stringsets"]}
       },
       "dump": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "header",
-            "stringsets",
-            "counts-only"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "header",
-            "stringsets"
-          ]
-        }
+        "request": {"value":1,"attrs":["header","stringsets","counts-only"]},
+        "reply": {"value":1,"attrs":["header","stringsets"]}
       }
     },
     {
       "name": "linkinfo-get",
       "attributeSet": "linkinfo",
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "header",
-            "port",
-            "phyaddr",
-            "tp-mdix",
-            "tp-mdix-ctrl",
-            "transceiver"
-          ]
-        }
+        "request": {"value":2,"attrs":["header"]},
+        "reply": {"value":2,"attrs":["header","port","phyaddr","tp-mdix","tp-mdix-ctrl","transceiver"]}
       },
       "dump": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "header",
-            "port",
-            "phyaddr",
-            "tp-mdix",
-            "tp-mdix-ctrl",
-            "transceiver"
-          ]
-        }
+        "request": {"value":2,"attrs":["header"]},
+        "reply": {"value":2,"attrs":["header","port","phyaddr","tp-mdix","tp-mdix-ctrl","transceiver"]}
       }
     },
     {
       "name": "linkinfo-set",
       "attributeSet": "linkinfo",
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "header",
-            "port",
-            "phyaddr",
-            "tp-mdix",
-            "tp-mdix-ctrl",
-            "transceiver"
-          ]
-        }
+        "request": {"value":3,"attrs":["header","port","phyaddr","tp-mdix","tp-mdix-ctrl","transceiver"]}
       }
     },
     {
       "name": "linkinfo-ntf",
-      "notify": {
-        "op": "linkinfo-get",
-        "value": 3
-      }
+      "notify": {"op":"linkinfo-get","value":3}
     },
     {
       "name": "linkmodes-get",
       "attributeSet": "linkmodes",
       "do": {
-        "request": {
-          "value": 4,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 4,
-          "attrs": [
-            "header",
-            "autoneg",
-            "ours",
-            "peer",
-            "speed",
-            "duplex",
-            "master-slave-cfg",
-            "master-slave-state",
-            "lanes",
-            "rate-matching"
-          ]
-        }
+        "request": {"value":4,"attrs":["header"]},
+        "reply": {"value":4,"attrs":["header","autoneg","ours","peer","speed","duplex","master-slave-cfg","master-slave-state","lanes","rate-matching"]}
       },
       "dump": {
-        "request": {
-          "value": 4,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 4,
-          "attrs": [
-            "header",
-            "autoneg",
-            "ours",
-            "peer",
-            "speed",
-            "duplex",
-            "master-slave-cfg",
-            "master-slave-state",
-            "lanes",
-            "rate-matching"
-          ]
-        }
+        "request": {"value":4,"attrs":["header"]},
+        "reply": {"value":4,"attrs":["header","autoneg","ours","peer","speed","duplex","master-slave-cfg","master-slave-state","lanes","rate-matching"]}
       }
     },
     {
       "name": "linkmodes-set",
       "attributeSet": "linkmodes",
       "do": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "header",
-            "autoneg",
-            "ours",
-            "peer",
-            "speed",
-            "duplex",
-            "master-slave-cfg",
-            "master-slave-state",
-            "lanes",
-            "rate-matching"
-          ]
-        }
+        "request": {"value":5,"attrs":["header","autoneg","ours","peer","speed","duplex","master-slave-cfg","master-slave-state","lanes","rate-matching"]}
       }
     },
     {
       "name": "linkmodes-ntf",
-      "notify": {
-        "op": "linkmodes-get",
-        "value": 5
-      }
+      "notify": {"op":"linkmodes-get","value":5}
     },
     {
       "name": "linkstate-get",
       "attributeSet": "linkstate",
       "do": {
-        "request": {
-          "value": 6,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 6,
-          "attrs": [
-            "header",
-            "link",
-            "sqi",
-            "sqi-max",
-            "ext-state",
-            "ext-substate",
-            "ext-down-cnt"
-          ]
-        }
+        "request": {"value":6,"attrs":["header"]},
+        "reply": {"value":6,"attrs":["header","link","sqi","sqi-max","ext-state","ext-substate","ext-down-cnt"]}
       },
       "dump": {
-        "request": {
-          "value": 6,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 6,
-          "attrs": [
-            "header",
-            "link",
-            "sqi",
-            "sqi-max",
-            "ext-state",
-            "ext-substate",
-            "ext-down-cnt"
-          ]
-        }
+        "request": {"value":6,"attrs":["header"]},
+        "reply": {"value":6,"attrs":["header","link","sqi","sqi-max","ext-state","ext-substate","ext-down-cnt"]}
       }
     },
     {
       "name": "debug-get",
       "attributeSet": "debug",
       "do": {
-        "request": {
-          "value": 7,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "header",
-            "msgmask"
-          ]
-        }
+        "request": {"value":7,"attrs":["header"]},
+        "reply": {"value":7,"attrs":["header","msgmask"]}
       },
       "dump": {
-        "request": {
-          "value": 7,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "header",
-            "msgmask"
-          ]
-        }
+        "request": {"value":7,"attrs":["header"]},
+        "reply": {"value":7,"attrs":["header","msgmask"]}
       }
     },
     {
       "name": "debug-set",
       "attributeSet": "debug",
       "do": {
-        "request": {
-          "value": 8,
-          "attrs": [
-            "header",
-            "msgmask"
-          ]
-        }
+        "request": {"value":8,"attrs":["header","msgmask"]}
       }
     },
     {
       "name": "debug-ntf",
-      "notify": {
-        "op": "debug-get",
-        "value": 8
-      }
+      "notify": {"op":"debug-get","value":8}
     },
     {
       "name": "wol-get",
       "attributeSet": "wol",
       "do": {
-        "request": {
-          "value": 9,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 9,
-          "attrs": [
-            "header",
-            "modes",
-            "sopass"
-          ]
-        }
+        "request": {"value":9,"attrs":["header"]},
+        "reply": {"value":9,"attrs":["header","modes","sopass"]}
       },
       "dump": {
-        "request": {
-          "value": 9,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 9,
-          "attrs": [
-            "header",
-            "modes",
-            "sopass"
-          ]
-        }
+        "request": {"value":9,"attrs":["header"]},
+        "reply": {"value":9,"attrs":["header","modes","sopass"]}
       }
     },
     {
       "name": "wol-set",
       "attributeSet": "wol",
       "do": {
-        "request": {
-          "value": 10,
-          "attrs": [
-            "header",
-            "modes",
-            "sopass"
-          ]
-        }
+        "request": {"value":10,"attrs":["header","modes","sopass"]}
       }
     },
     {
       "name": "wol-ntf",
-      "notify": {
-        "op": "wol-get",
-        "value": 10
-      }
+      "notify": {"op":"wol-get","value":10}
     },
     {
       "name": "features-get",
       "attributeSet": "features",
       "do": {
-        "request": {
-          "value": 11,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 11,
-          "attrs": [
-            "header",
-            "hw",
-            "wanted",
-            "active",
-            "nochange"
-          ]
-        }
+        "request": {"value":11,"attrs":["header"]},
+        "reply": {"value":11,"attrs":["header","hw","wanted","active","nochange"]}
       },
       "dump": {
-        "request": {
-          "value": 11,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 11,
-          "attrs": [
-            "header",
-            "hw",
-            "wanted",
-            "active",
-            "nochange"
-          ]
-        }
+        "request": {"value":11,"attrs":["header"]},
+        "reply": {"value":11,"attrs":["header","hw","wanted","active","nochange"]}
       }
     },
     {
       "name": "features-set",
       "attributeSet": "features",
       "do": {
-        "request": {
-          "value": 12,
-          "attrs": [
-            "header",
-            "hw",
-            "wanted",
-            "active",
-            "nochange"
-          ]
-        },
-        "reply": {
-          "value": 12,
-          "attrs": [
-            "header",
-            "hw",
-            "wanted",
-            "active",
-            "nochange"
-          ]
-        }
+        "request": {"value":12,"attrs":["header","hw","wanted","active","nochange"]},
+        "reply": {"value":12,"attrs":["header","hw","wanted","active","nochange"]}
       }
     },
     {
       "name": "features-ntf",
-      "notify": {
-        "op": "features-get",
-        "value": 13
-      }
+      "notify": {"op":"features-get","value":13}
     },
     {
       "name": "privflags-get",
       "attributeSet": "privflags",
       "do": {
-        "request": {
-          "value": 13,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 14,
-          "attrs": [
-            "header",
-            "flags"
-          ]
-        }
+        "request": {"value":13,"attrs":["header"]},
+        "reply": {"value":14,"attrs":["header","flags"]}
       },
       "dump": {
-        "request": {
-          "value": 13,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 14,
-          "attrs": [
-            "header",
-            "flags"
-          ]
-        }
+        "request": {"value":13,"attrs":["header"]},
+        "reply": {"value":14,"attrs":["header","flags"]}
       }
     },
     {
       "name": "privflags-set",
       "attributeSet": "privflags",
       "do": {
-        "request": {
-          "value": 14,
-          "attrs": [
-            "header",
-            "flags"
-          ]
-        }
+        "request": {"value":14,"attrs":["header","flags"]}
       }
     },
     {
       "name": "privflags-ntf",
-      "notify": {
-        "op": "privflags-get",
-        "value": 15
-      }
+      "notify": {"op":"privflags-get","value":15}
     },
     {
       "name": "rings-get",
       "attributeSet": "rings",
       "do": {
-        "request": {
-          "value": 15,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 16,
-          "attrs": [
-            "header",
-            "rx-max",
-            "rx-mini-max",
-            "rx-jumbo-max",
-            "tx-max",
-            "rx",
-            "rx-mini",
-            "rx-jumbo",
-            "tx",
-            "rx-buf-len",
-            "tcp-data-split",
-            "cqe-size",
-            "tx-push",
-            "rx-push",
-            "tx-push-buf-len",
-            "tx-push-buf-len-max",
-            "hds-thresh",
-            "hds-thresh-max"
-          ]
-        }
+        "request": {"value":15,"attrs":["header"]},
+        "reply": {"value":16,"attrs":["header","rx-max","rx-mini-max","rx-jumbo-max","tx-max","rx","rx-mini","rx-jumbo","tx","rx-buf-len","tcp-data-split","cqe-size","tx-push","rx-push","tx-push-buf-len","tx-push-buf-len-max","hds-thresh","hds-thresh-max"]}
       },
       "dump": {
-        "request": {
-          "value": 15,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 16,
-          "attrs": [
-            "header",
-            "rx-max",
-            "rx-mini-max",
-            "rx-jumbo-max",
-            "tx-max",
-            "rx",
-            "rx-mini",
-            "rx-jumbo",
-            "tx",
-            "rx-buf-len",
-            "tcp-data-split",
-            "cqe-size",
-            "tx-push",
-            "rx-push",
-            "tx-push-buf-len",
-            "tx-push-buf-len-max",
-            "hds-thresh",
-            "hds-thresh-max"
-          ]
-        }
+        "request": {"value":15,"attrs":["header"]},
+        "reply": {"value":16,"attrs":["header","rx-max","rx-mini-max","rx-jumbo-max","tx-max","rx","rx-mini","rx-jumbo","tx","rx-buf-len","tcp-data-split","cqe-size","tx-push","rx-push","tx-push-buf-len","tx-push-buf-len-max","hds-thresh","hds-thresh-max"]}
       }
     },
     {
       "name": "rings-set",
       "attributeSet": "rings",
       "do": {
-        "request": {
-          "value": 16,
-          "attrs": [
-            "header",
-            "rx-max",
-            "rx-mini-max",
-            "rx-jumbo-max",
-            "tx-max",
-            "rx",
-            "rx-mini",
-            "rx-jumbo",
-            "tx",
-            "rx-buf-len",
-            "tcp-data-split",
-            "cqe-size",
-            "tx-push",
-            "rx-push",
-            "tx-push-buf-len",
-            "tx-push-buf-len-max",
-            "hds-thresh",
-            "hds-thresh-max"
-          ]
-        }
+        "request": {"value":16,"attrs":["header","rx-max","rx-mini-max","rx-jumbo-max","tx-max","rx","rx-mini","rx-jumbo","tx","rx-buf-len","tcp-data-split","cqe-size","tx-push","rx-push","tx-push-buf-len","tx-push-buf-len-max","hds-thresh","hds-thresh-max"]}
       }
     },
     {
       "name": "rings-ntf",
-      "notify": {
-        "op": "rings-get",
-        "value": 17
-      }
+      "notify": {"op":"rings-get","value":17}
     },
     {
       "name": "channels-get",
       "attributeSet": "channels",
       "do": {
-        "request": {
-          "value": 17,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 18,
-          "attrs": [
-            "header",
-            "rx-max",
-            "tx-max",
-            "other-max",
-            "combined-max",
-            "rx-count",
-            "tx-count",
-            "other-count",
-            "combined-count"
-          ]
-        }
+        "request": {"value":17,"attrs":["header"]},
+        "reply": {"value":18,"attrs":["header","rx-max","tx-max","other-max","combined-max","rx-count","tx-count","other-count","combined-count"]}
       },
       "dump": {
-        "request": {
-          "value": 17,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 18,
-          "attrs": [
-            "header",
-            "rx-max",
-            "tx-max",
-            "other-max",
-            "combined-max",
-            "rx-count",
-            "tx-count",
-            "other-count",
-            "combined-count"
-          ]
-        }
+        "request": {"value":17,"attrs":["header"]},
+        "reply": {"value":18,"attrs":["header","rx-max","tx-max","other-max","combined-max","rx-count","tx-count","other-count","combined-count"]}
       }
     },
     {
       "name": "channels-set",
       "attributeSet": "channels",
       "do": {
-        "request": {
-          "value": 18,
-          "attrs": [
-            "header",
-            "rx-max",
-            "tx-max",
-            "other-max",
-            "combined-max",
-            "rx-count",
-            "tx-count",
-            "other-count",
-            "combined-count"
-          ]
-        }
+        "request": {"value":18,"attrs":["header","rx-max","tx-max","other-max","combined-max","rx-count","tx-count","other-count","combined-count"]}
       }
     },
     {
       "name": "channels-ntf",
-      "notify": {
-        "op": "channels-get",
-        "value": 19
-      }
+      "notify": {"op":"channels-get","value":19}
     },
     {
       "name": "coalesce-get",
       "attributeSet": "coalesce",
       "do": {
-        "request": {
-          "value": 19,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 20,
-          "attrs": [
-            "header",
-            "rx-usecs",
-            "rx-max-frames",
-            "rx-usecs-irq",
-            "rx-max-frames-irq",
-            "tx-usecs",
-            "tx-max-frames",
-            "tx-usecs-irq",
-            "tx-max-frames-irq",
-            "stats-block-usecs",
-            "use-adaptive-rx",
-            "use-adaptive-tx",
-            "pkt-rate-low",
-            "rx-usecs-low",
-            "rx-max-frames-low",
-            "tx-usecs-low",
-            "tx-max-frames-low",
-            "pkt-rate-high",
-            "rx-usecs-high",
-            "rx-max-frames-high",
-            "tx-usecs-high",
-            "tx-max-frames-high",
-            "rate-sample-interval",
-            "use-cqe-mode-tx",
-            "use-cqe-mode-rx",
-            "tx-aggr-max-bytes",
-            "tx-aggr-max-frames",
-            "tx-aggr-time-usecs",
-            "rx-profile",
-            "tx-profile",
-            "rx-cqe-frames",
-            "rx-cqe-nsecs"
-          ]
-        }
+        "request": {"value":19,"attrs":["header"]},
+        "reply": {"value":20,"attrs":["header","rx-usecs","rx-max-frames","rx-usecs-irq","rx-max-frames-irq","tx-usecs","tx-max-frames","tx-usecs-irq","tx-max-frames-irq","stats-block-usecs","use-adaptive-rx","use-adaptive-tx","pkt-rate-low","rx-usecs-low","rx-max-frames-low","tx-usecs-low","tx-max-frames-low","pkt-rate-high","rx-usecs-high","rx-max-frames-high","tx-usecs-high","tx-max-frames-high","rate-sample-interval","use-cqe-mode-tx","use-cqe-mode-rx","tx-aggr-max-bytes","tx-aggr-max-frames","tx-aggr-time-usecs","rx-profile","tx-profile","rx-cqe-frames","rx-cqe-nsecs"]}
       },
       "dump": {
-        "request": {
-          "value": 19,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 20,
-          "attrs": [
-            "header",
-            "rx-usecs",
-            "rx-max-frames",
-            "rx-usecs-irq",
-            "rx-max-frames-irq",
-            "tx-usecs",
-            "tx-max-frames",
-            "tx-usecs-irq",
-            "tx-max-frames-irq",
-            "stats-block-usecs",
-            "use-adaptive-rx",
-            "use-adaptive-tx",
-            "pkt-rate-low",
-            "rx-usecs-low",
-            "rx-max-frames-low",
-            "tx-usecs-low",
-            "tx-max-frames-low",
-            "pkt-rate-high",
-            "rx-usecs-high",
-            "rx-max-frames-high",
-            "tx-usecs-high",
-            "tx-max-frames-high",
-            "rate-sample-interval",
-            "use-cqe-mode-tx",
-            "use-cqe-mode-rx",
-            "tx-aggr-max-bytes",
-            "tx-aggr-max-frames",
-            "tx-aggr-time-usecs",
-            "rx-profile",
-            "tx-profile",
-            "rx-cqe-frames",
-            "rx-cqe-nsecs"
-          ]
-        }
+        "request": {"value":19,"attrs":["header"]},
+        "reply": {"value":20,"attrs":["header","rx-usecs","rx-max-frames","rx-usecs-irq","rx-max-frames-irq","tx-usecs","tx-max-frames","tx-usecs-irq","tx-max-frames-irq","stats-block-usecs","use-adaptive-rx","use-adaptive-tx","pkt-rate-low","rx-usecs-low","rx-max-frames-low","tx-usecs-low","tx-max-frames-low","pkt-rate-high","rx-usecs-high","rx-max-frames-high","tx-usecs-high","tx-max-frames-high","rate-sample-interval","use-cqe-mode-tx","use-cqe-mode-rx","tx-aggr-max-bytes","tx-aggr-max-frames","tx-aggr-time-usecs","rx-profile","tx-profile","rx-cqe-frames","rx-cqe-nsecs"]}
       }
     },
     {
       "name": "coalesce-set",
       "attributeSet": "coalesce",
       "do": {
-        "request": {
-          "value": 20,
-          "attrs": [
-            "header",
-            "rx-usecs",
-            "rx-max-frames",
-            "rx-usecs-irq",
-            "rx-max-frames-irq",
-            "tx-usecs",
-            "tx-max-frames",
-            "tx-usecs-irq",
-            "tx-max-frames-irq",
-            "stats-block-usecs",
-            "use-adaptive-rx",
-            "use-adaptive-tx",
-            "pkt-rate-low",
-            "rx-usecs-low",
-            "rx-max-frames-low",
-            "tx-usecs-low",
-            "tx-max-frames-low",
-            "pkt-rate-high",
-            "rx-usecs-high",
-            "rx-max-frames-high",
-            "tx-usecs-high",
-            "tx-max-frames-high",
-            "rate-sample-interval",
-            "use-cqe-mode-tx",
-            "use-cqe-mode-rx",
-            "tx-aggr-max-bytes",
-            "tx-aggr-max-frames",
-            "tx-aggr-time-usecs",
-            "rx-profile",
-            "tx-profile",
-            "rx-cqe-frames",
-            "rx-cqe-nsecs"
-          ]
-        }
+        "request": {"value":20,"attrs":["header","rx-usecs","rx-max-frames","rx-usecs-irq","rx-max-frames-irq","tx-usecs","tx-max-frames","tx-usecs-irq","tx-max-frames-irq","stats-block-usecs","use-adaptive-rx","use-adaptive-tx","pkt-rate-low","rx-usecs-low","rx-max-frames-low","tx-usecs-low","tx-max-frames-low","pkt-rate-high","rx-usecs-high","rx-max-frames-high","tx-usecs-high","tx-max-frames-high","rate-sample-interval","use-cqe-mode-tx","use-cqe-mode-rx","tx-aggr-max-bytes","tx-aggr-max-frames","tx-aggr-time-usecs","rx-profile","tx-profile","rx-cqe-frames","rx-cqe-nsecs"]}
       }
     },
     {
       "name": "coalesce-ntf",
-      "notify": {
-        "op": "coalesce-get",
-        "value": 21
-      }
+      "notify": {"op":"coalesce-get","value":21}
     },
     {
       "name": "pause-get",
       "attributeSet": "pause",
       "do": {
-        "request": {
-          "value": 21,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 22,
-          "attrs": [
-            "header",
-            "autoneg",
-            "rx",
-            "tx",
-            "stats",
-            "stats-src"
-          ]
-        }
+        "request": {"value":21,"attrs":["header"]},
+        "reply": {"value":22,"attrs":["header","autoneg","rx","tx","stats","stats-src"]}
       },
       "dump": {
-        "request": {
-          "value": 21,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 22,
-          "attrs": [
-            "header",
-            "autoneg",
-            "rx",
-            "tx",
-            "stats",
-            "stats-src"
-          ]
-        }
+        "request": {"value":21,"attrs":["header"]},
+        "reply": {"value":22,"attrs":["header","autoneg","rx","tx","stats","stats-src"]}
       }
     },
     {
       "name": "pause-set",
       "attributeSet": "pause",
       "do": {
-        "request": {
-          "value": 22,
-          "attrs": [
-            "header",
-            "autoneg",
-            "rx",
-            "tx",
-            "stats",
-            "stats-src"
-          ]
-        }
+        "request": {"value":22,"attrs":["header","autoneg","rx","tx","stats","stats-src"]}
       }
     },
     {
       "name": "pause-ntf",
-      "notify": {
-        "op": "pause-get",
-        "value": 23
-      }
+      "notify": {"op":"pause-get","value":23}
     },
     {
       "name": "eee-get",
       "attributeSet": "eee",
       "do": {
-        "request": {
-          "value": 23,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 24,
-          "attrs": [
-            "header",
-            "modes-ours",
-            "modes-peer",
-            "active",
-            "enabled",
-            "tx-lpi-enabled",
-            "tx-lpi-timer"
-          ]
-        }
+        "request": {"value":23,"attrs":["header"]},
+        "reply": {"value":24,"attrs":["header","modes-ours","modes-peer","active","enabled","tx-lpi-enabled","tx-lpi-timer"]}
       },
       "dump": {
-        "request": {
-          "value": 23,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 24,
-          "attrs": [
-            "header",
-            "modes-ours",
-            "modes-peer",
-            "active",
-            "enabled",
-            "tx-lpi-enabled",
-            "tx-lpi-timer"
-          ]
-        }
+        "request": {"value":23,"attrs":["header"]},
+        "reply": {"value":24,"attrs":["header","modes-ours","modes-peer","active","enabled","tx-lpi-enabled","tx-lpi-timer"]}
       }
     },
     {
       "name": "eee-set",
       "attributeSet": "eee",
       "do": {
-        "request": {
-          "value": 24,
-          "attrs": [
-            "header",
-            "modes-ours",
-            "modes-peer",
-            "active",
-            "enabled",
-            "tx-lpi-enabled",
-            "tx-lpi-timer"
-          ]
-        }
+        "request": {"value":24,"attrs":["header","modes-ours","modes-peer","active","enabled","tx-lpi-enabled","tx-lpi-timer"]}
       }
     },
     {
       "name": "eee-ntf",
-      "notify": {
-        "op": "eee-get",
-        "value": 25
-      }
+      "notify": {"op":"eee-get","value":25}
     },
     {
       "name": "tsinfo-get",
       "attributeSet": "tsinfo",
       "do": {
-        "request": {
-          "value": 25,
-          "attrs": [
-            "header",
-            "hwtstamp-provider"
-          ]
-        },
-        "reply": {
-          "value": 26,
-          "attrs": [
-            "header",
-            "timestamping",
-            "tx-types",
-            "rx-filters",
-            "phc-index",
-            "stats",
-            "hwtstamp-provider",
-            "hwtstamp-source",
-            "hwtstamp-phyindex"
-          ]
-        }
+        "request": {"value":25,"attrs":["header","hwtstamp-provider"]},
+        "reply": {"value":26,"attrs":["header","timestamping","tx-types","rx-filters","phc-index","stats","hwtstamp-provider","hwtstamp-source","hwtstamp-phyindex"]}
       },
       "dump": {
-        "request": {
-          "value": 25,
-          "attrs": [
-            "header",
-            "hwtstamp-provider"
-          ]
-        },
-        "reply": {
-          "value": 26,
-          "attrs": [
-            "header",
-            "timestamping",
-            "tx-types",
-            "rx-filters",
-            "phc-index",
-            "stats",
-            "hwtstamp-provider",
-            "hwtstamp-source",
-            "hwtstamp-phyindex"
-          ]
-        }
+        "request": {"value":25,"attrs":["header","hwtstamp-provider"]},
+        "reply": {"value":26,"attrs":["header","timestamping","tx-types","rx-filters","phc-index","stats","hwtstamp-provider","hwtstamp-source","hwtstamp-phyindex"]}
       }
     },
     {
       "name": "cable-test-act",
       "attributeSet": "cable-test",
       "do": {
-        "request": {
-          "value": 26,
-          "attrs": [
-            "header"
-          ]
-        }
+        "request": {"value":26,"attrs":["header"]}
       }
     },
     {
       "name": "cable-test-ntf",
       "attributeSet": "cable-test-ntf",
-      "event": {
-        "value": 27,
-        "attrs": [
-          "header",
-          "status"
-        ]
-      }
+      "event": {"value":27,"attrs":["header","status"]}
     },
     {
       "name": "cable-test-tdr-act",
       "attributeSet": "cable-test-tdr",
       "do": {
-        "request": {
-          "value": 27,
-          "attrs": [
-            "header"
-          ]
-        }
+        "request": {"value":27,"attrs":["header"]}
       }
     },
     {
       "name": "cable-test-tdr-ntf",
       "attributeSet": "cable-test-tdr-ntf",
-      "event": {
-        "value": 28,
-        "attrs": [
-          "header",
-          "status",
-          "nest"
-        ]
-      }
+      "event": {"value":28,"attrs":["header","status","nest"]}
     },
     {
       "name": "tunnel-info-get",
       "attributeSet": "tunnel-info",
       "do": {
-        "request": {
-          "value": 28,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 29,
-          "attrs": [
-            "header",
-            "udp-ports"
-          ]
-        }
+        "request": {"value":28,"attrs":["header"]},
+        "reply": {"value":29,"attrs":["header","udp-ports"]}
       },
       "dump": {
-        "request": {
-          "value": 28,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 29,
-          "attrs": [
-            "header",
-            "udp-ports"
-          ]
-        }
+        "request": {"value":28,"attrs":["header"]},
+        "reply": {"value":29,"attrs":["header","udp-ports"]}
       }
     },
     {
       "name": "fec-get",
       "attributeSet": "fec",
       "do": {
-        "request": {
-          "value": 29,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 30,
-          "attrs": [
-            "header",
-            "modes",
-            "auto",
-            "active",
-            "stats"
-          ]
-        }
+        "request": {"value":29,"attrs":["header"]},
+        "reply": {"value":30,"attrs":["header","modes","auto","active","stats"]}
       },
       "dump": {
-        "request": {
-          "value": 29,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 30,
-          "attrs": [
-            "header",
-            "modes",
-            "auto",
-            "active",
-            "stats"
-          ]
-        }
+        "request": {"value":29,"attrs":["header"]},
+        "reply": {"value":30,"attrs":["header","modes","auto","active","stats"]}
       }
     },
     {
       "name": "fec-set",
       "attributeSet": "fec",
       "do": {
-        "request": {
-          "value": 30,
-          "attrs": [
-            "header",
-            "modes",
-            "auto",
-            "active",
-            "stats"
-          ]
-        }
+        "request": {"value":30,"attrs":["header","modes","auto","active","stats"]}
       }
     },
     {
       "name": "fec-ntf",
-      "notify": {
-        "op": "fec-get",
-        "value": 31
-      }
+      "notify": {"op":"fec-get","value":31}
     },
     {
       "name": "module-eeprom-get",
       "attributeSet": "module-eeprom",
       "do": {
-        "request": {
-          "value": 31,
-          "attrs": [
-            "header",
-            "offset",
-            "length",
-            "page",
-            "bank",
-            "i2c-address"
-          ]
-        },
-        "reply": {
-          "value": 32,
-          "attrs": [
-            "header",
-            "data"
-          ]
-        }
+        "request": {"value":31,"attrs":["header","offset","length","page","bank","i2c-address"]},
+        "reply": {"value":32,"attrs":["header","data"]}
       },
       "dump": {
-        "request": {
-          "value": 31,
-          "attrs": [
-            "header",
-            "offset",
-            "length",
-            "page",
-            "bank",
-            "i2c-address"
-          ]
-        },
-        "reply": {
-          "value": 32,
-          "attrs": [
-            "header",
-            "data"
-          ]
-        }
+        "request": {"value":31,"attrs":["header","offset","length","page","bank","i2c-address"]},
+        "reply": {"value":32,"attrs":["header","data"]}
       }
     },
     {
       "name": "stats-get",
       "attributeSet": "stats",
       "do": {
-        "request": {
-          "value": 32,
-          "attrs": [
-            "header",
-            "groups"
-          ]
-        },
-        "reply": {
-          "value": 33,
-          "attrs": [
-            "header",
-            "groups",
-            "grp",
-            "src"
-          ]
-        }
+        "request": {"value":32,"attrs":["header","groups"]},
+        "reply": {"value":33,"attrs":["header","groups","grp","src"]}
       },
       "dump": {
-        "request": {
-          "value": 32,
-          "attrs": [
-            "header",
-            "groups"
-          ]
-        },
-        "reply": {
-          "value": 33,
-          "attrs": [
-            "header",
-            "groups",
-            "grp",
-            "src"
-          ]
-        }
+        "request": {"value":32,"attrs":["header","groups"]},
+        "reply": {"value":33,"attrs":["header","groups","grp","src"]}
       }
     },
     {
       "name": "phc-vclocks-get",
       "attributeSet": "phc-vclocks",
       "do": {
-        "request": {
-          "value": 33,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 34,
-          "attrs": [
-            "header",
-            "num"
-          ]
-        }
+        "request": {"value":33,"attrs":["header"]},
+        "reply": {"value":34,"attrs":["header","num"]}
       },
       "dump": {
-        "request": {
-          "value": 33,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 34,
-          "attrs": [
-            "header",
-            "num"
-          ]
-        }
+        "request": {"value":33,"attrs":["header"]},
+        "reply": {"value":34,"attrs":["header","num"]}
       }
     },
     {
       "name": "module-get",
       "attributeSet": "module",
       "do": {
-        "request": {
-          "value": 34,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 35,
-          "attrs": [
-            "header",
-            "power-mode-policy",
-            "power-mode"
-          ]
-        }
+        "request": {"value":34,"attrs":["header"]},
+        "reply": {"value":35,"attrs":["header","power-mode-policy","power-mode"]}
       },
       "dump": {
-        "request": {
-          "value": 34,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 35,
-          "attrs": [
-            "header",
-            "power-mode-policy",
-            "power-mode"
-          ]
-        }
+        "request": {"value":34,"attrs":["header"]},
+        "reply": {"value":35,"attrs":["header","power-mode-policy","power-mode"]}
       }
     },
     {
       "name": "module-set",
       "attributeSet": "module",
       "do": {
-        "request": {
-          "value": 35,
-          "attrs": [
-            "header",
-            "power-mode-policy",
-            "power-mode"
-          ]
-        }
+        "request": {"value":35,"attrs":["header","power-mode-policy","power-mode"]}
       }
     },
     {
       "name": "module-ntf",
-      "notify": {
-        "op": "module-get",
-        "value": 36
-      }
+      "notify": {"op":"module-get","value":36}
     },
     {
       "name": "pse-get",
       "attributeSet": "pse",
       "do": {
-        "request": {
-          "value": 36,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 37,
-          "attrs": [
-            "header",
-            "podl-pse-admin-state",
-            "podl-pse-admin-control",
-            "podl-pse-pw-d-status",
-            "c33-pse-admin-state",
-            "c33-pse-admin-control",
-            "c33-pse-pw-d-status",
-            "c33-pse-pw-class",
-            "c33-pse-actual-pw",
-            "c33-pse-ext-state",
-            "c33-pse-ext-substate",
-            "c33-pse-avail-pw-limit",
-            "c33-pse-pw-limit-ranges",
-            "pse-pw-d-id",
-            "pse-prio-max",
-            "pse-prio"
-          ]
-        }
+        "request": {"value":36,"attrs":["header"]},
+        "reply": {"value":37,"attrs":["header","podl-pse-admin-state","podl-pse-admin-control","podl-pse-pw-d-status","c33-pse-admin-state","c33-pse-admin-control","c33-pse-pw-d-status","c33-pse-pw-class","c33-pse-actual-pw","c33-pse-ext-state","c33-pse-ext-substate","c33-pse-avail-pw-limit","c33-pse-pw-limit-ranges","pse-pw-d-id","pse-prio-max","pse-prio"]}
       },
       "dump": {
-        "request": {
-          "value": 36,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 37,
-          "attrs": [
-            "header",
-            "podl-pse-admin-state",
-            "podl-pse-admin-control",
-            "podl-pse-pw-d-status",
-            "c33-pse-admin-state",
-            "c33-pse-admin-control",
-            "c33-pse-pw-d-status",
-            "c33-pse-pw-class",
-            "c33-pse-actual-pw",
-            "c33-pse-ext-state",
-            "c33-pse-ext-substate",
-            "c33-pse-avail-pw-limit",
-            "c33-pse-pw-limit-ranges",
-            "pse-pw-d-id",
-            "pse-prio-max",
-            "pse-prio"
-          ]
-        }
+        "request": {"value":36,"attrs":["header"]},
+        "reply": {"value":37,"attrs":["header","podl-pse-admin-state","podl-pse-admin-control","podl-pse-pw-d-status","c33-pse-admin-state","c33-pse-admin-control","c33-pse-pw-d-status","c33-pse-pw-class","c33-pse-actual-pw","c33-pse-ext-state","c33-pse-ext-substate","c33-pse-avail-pw-limit","c33-pse-pw-limit-ranges","pse-pw-d-id","pse-prio-max","pse-prio"]}
       }
     },
     {
       "name": "pse-set",
       "attributeSet": "pse",
       "do": {
-        "request": {
-          "value": 37,
-          "attrs": [
-            "header",
-            "podl-pse-admin-control",
-            "c33-pse-admin-control",
-            "c33-pse-avail-pw-limit",
-            "pse-prio"
-          ]
-        }
+        "request": {"value":37,"attrs":["header","podl-pse-admin-control","c33-pse-admin-control","c33-pse-avail-pw-limit","pse-prio"]}
       }
     },
     {
       "name": "rss-get",
       "attributeSet": "rss",
       "do": {
-        "request": {
-          "value": 38,
-          "attrs": [
-            "header",
-            "context"
-          ]
-        },
-        "reply": {
-          "value": 38,
-          "attrs": [
-            "header",
-            "context",
-            "hfunc",
-            "indir",
-            "hkey",
-            "input-xfrm",
-            "flow-hash"
-          ]
-        }
+        "request": {"value":38,"attrs":["header","context"]},
+        "reply": {"value":38,"attrs":["header","context","hfunc","indir","hkey","input-xfrm","flow-hash"]}
       },
       "dump": {
-        "request": {
-          "value": 38,
-          "attrs": [
-            "header",
-            "start-context"
-          ]
-        },
-        "reply": {
-          "value": 38,
-          "attrs": [
-            "header",
-            "context",
-            "hfunc",
-            "indir",
-            "hkey",
-            "input-xfrm",
-            "flow-hash"
-          ]
-        }
+        "request": {"value":38,"attrs":["header","start-context"]},
+        "reply": {"value":38,"attrs":["header","context","hfunc","indir","hkey","input-xfrm","flow-hash"]}
       }
     },
     {
       "name": "plca-get-cfg",
       "attributeSet": "plca",
       "do": {
-        "request": {
-          "value": 39,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 39,
-          "attrs": [
-            "header",
-            "version",
-            "enabled",
-            "status",
-            "node-cnt",
-            "node-id",
-            "to-tmr",
-            "burst-cnt",
-            "burst-tmr"
-          ]
-        }
+        "request": {"value":39,"attrs":["header"]},
+        "reply": {"value":39,"attrs":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}
       },
       "dump": {
-        "request": {
-          "value": 39,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 39,
-          "attrs": [
-            "header",
-            "version",
-            "enabled",
-            "status",
-            "node-cnt",
-            "node-id",
-            "to-tmr",
-            "burst-cnt",
-            "burst-tmr"
-          ]
-        }
+        "request": {"value":39,"attrs":["header"]},
+        "reply": {"value":39,"attrs":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}
       }
     },
     {
       "name": "plca-set-cfg",
       "attributeSet": "plca",
       "do": {
-        "request": {
-          "value": 40,
-          "attrs": [
-            "header",
-            "version",
-            "enabled",
-            "status",
-            "node-cnt",
-            "node-id",
-            "to-tmr",
-            "burst-cnt",
-            "burst-tmr"
-          ]
-        }
+        "request": {"value":40,"attrs":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}
       }
     },
     {
       "name": "plca-get-status",
       "attributeSet": "plca",
       "do": {
-        "request": {
-          "value": 41,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 40,
-          "attrs": [
-            "header",
-            "version",
-            "enabled",
-            "status",
-            "node-cnt",
-            "node-id",
-            "to-tmr",
-            "burst-cnt",
-            "burst-tmr"
-          ]
-        }
+        "request": {"value":41,"attrs":["header"]},
+        "reply": {"value":40,"attrs":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}
       },
       "dump": {
-        "request": {
-          "value": 41,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 40,
-          "attrs": [
-            "header",
-            "version",
-            "enabled",
-            "status",
-            "node-cnt",
-            "node-id",
-            "to-tmr",
-            "burst-cnt",
-            "burst-tmr"
-          ]
-        }
+        "request": {"value":41,"attrs":["header"]},
+        "reply": {"value":40,"attrs":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}
       }
     },
     {
       "name": "plca-ntf",
-      "notify": {
-        "op": "plca-get-cfg",
-        "value": 41
-      }
+      "notify": {"op":"plca-get-cfg","value":41}
     },
     {
       "name": "mm-get",
       "attributeSet": "mm",
       "do": {
-        "request": {
-          "value": 42,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 42,
-          "attrs": [
-            "header",
-            "pmac-enabled",
-            "tx-enabled",
-            "tx-active",
-            "tx-min-frag-size",
-            "rx-min-frag-size",
-            "verify-enabled",
-            "verify-time",
-            "max-verify-time",
-            "stats"
-          ]
-        }
+        "request": {"value":42,"attrs":["header"]},
+        "reply": {"value":42,"attrs":["header","pmac-enabled","tx-enabled","tx-active","tx-min-frag-size","rx-min-frag-size","verify-enabled","verify-time","max-verify-time","stats"]}
       },
       "dump": {
-        "request": {
-          "value": 42,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 42,
-          "attrs": [
-            "header",
-            "pmac-enabled",
-            "tx-enabled",
-            "tx-active",
-            "tx-min-frag-size",
-            "rx-min-frag-size",
-            "verify-enabled",
-            "verify-time",
-            "max-verify-time",
-            "stats"
-          ]
-        }
+        "request": {"value":42,"attrs":["header"]},
+        "reply": {"value":42,"attrs":["header","pmac-enabled","tx-enabled","tx-active","tx-min-frag-size","rx-min-frag-size","verify-enabled","verify-time","max-verify-time","stats"]}
       }
     },
     {
       "name": "mm-set",
       "attributeSet": "mm",
       "do": {
-        "request": {
-          "value": 43,
-          "attrs": [
-            "header",
-            "verify-enabled",
-            "verify-time",
-            "tx-enabled",
-            "pmac-enabled",
-            "tx-min-frag-size"
-          ]
-        }
+        "request": {"value":43,"attrs":["header","verify-enabled","verify-time","tx-enabled","pmac-enabled","tx-min-frag-size"]}
       }
     },
     {
       "name": "mm-ntf",
-      "notify": {
-        "op": "mm-get",
-        "value": 43
-      }
+      "notify": {"op":"mm-get","value":43}
     },
     {
       "name": "module-fw-flash-act",
       "attributeSet": "module-fw-flash",
       "do": {
-        "request": {
-          "value": 44,
-          "attrs": [
-            "header",
-            "file-name",
-            "password"
-          ]
-        }
+        "request": {"value":44,"attrs":["header","file-name","password"]}
       }
     },
     {
       "name": "module-fw-flash-ntf",
       "attributeSet": "module-fw-flash",
-      "event": {
-        "value": 44,
-        "attrs": [
-          "header",
-          "status",
-          "status-msg",
-          "done",
-          "total"
-        ]
-      }
+      "event": {"value":44,"attrs":["header","status","status-msg","done","total"]}
     },
     {
       "name": "phy-get",
       "attributeSet": "phy",
       "do": {
-        "request": {
-          "value": 45,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 45,
-          "attrs": [
-            "header",
-            "index",
-            "drvname",
-            "name",
-            "upstream-type",
-            "upstream-index",
-            "upstream-sfp-name",
-            "downstream-sfp-name"
-          ]
-        }
+        "request": {"value":45,"attrs":["header"]},
+        "reply": {"value":45,"attrs":["header","index","drvname","name","upstream-type","upstream-index","upstream-sfp-name","downstream-sfp-name"]}
       },
       "dump": {
-        "request": {
-          "value": 45,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 45,
-          "attrs": [
-            "header",
-            "index",
-            "drvname",
-            "name",
-            "upstream-type",
-            "upstream-index",
-            "upstream-sfp-name",
-            "downstream-sfp-name"
-          ]
-        }
+        "request": {"value":45,"attrs":["header"]},
+        "reply": {"value":45,"attrs":["header","index","drvname","name","upstream-type","upstream-index","upstream-sfp-name","downstream-sfp-name"]}
       }
     },
     {
       "name": "phy-ntf",
-      "notify": {
-        "op": "phy-get",
-        "value": 46
-      }
+      "notify": {"op":"phy-get","value":46}
     },
     {
       "name": "tsconfig-get",
       "attributeSet": "tsconfig",
       "do": {
-        "request": {
-          "value": 46,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 47,
-          "attrs": [
-            "header",
-            "hwtstamp-provider",
-            "tx-types",
-            "rx-filters",
-            "hwtstamp-flags"
-          ]
-        }
+        "request": {"value":46,"attrs":["header"]},
+        "reply": {"value":47,"attrs":["header","hwtstamp-provider","tx-types","rx-filters","hwtstamp-flags"]}
       },
       "dump": {
-        "request": {
-          "value": 46,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 47,
-          "attrs": [
-            "header",
-            "hwtstamp-provider",
-            "tx-types",
-            "rx-filters",
-            "hwtstamp-flags"
-          ]
-        }
+        "request": {"value":46,"attrs":["header"]},
+        "reply": {"value":47,"attrs":["header","hwtstamp-provider","tx-types","rx-filters","hwtstamp-flags"]}
       }
     },
     {
       "name": "tsconfig-set",
       "attributeSet": "tsconfig",
       "do": {
-        "request": {
-          "value": 47,
-          "attrs": [
-            "header",
-            "hwtstamp-provider",
-            "tx-types",
-            "rx-filters",
-            "hwtstamp-flags"
-          ]
-        },
-        "reply": {
-          "value": 48,
-          "attrs": [
-            "header",
-            "hwtstamp-provider",
-            "tx-types",
-            "rx-filters",
-            "hwtstamp-flags"
-          ]
-        }
+        "request": {"value":47,"attrs":["header","hwtstamp-provider","tx-types","rx-filters","hwtstamp-flags"]},
+        "reply": {"value":48,"attrs":["header","hwtstamp-provider","tx-types","rx-filters","hwtstamp-flags"]}
       }
     },
     {
       "name": "pse-ntf",
       "attributeSet": "pse-ntf",
-      "event": {
-        "value": 49,
-        "attrs": [
-          "header",
-          "events"
-        ]
-      }
+      "event": {"value":49,"attrs":["header","events"]}
     },
     {
       "name": "rss-set",
       "attributeSet": "rss",
       "do": {
-        "request": {
-          "value": 48,
-          "attrs": [
-            "header",
-            "context",
-            "hfunc",
-            "indir",
-            "hkey",
-            "input-xfrm",
-            "flow-hash"
-          ]
-        }
+        "request": {"value":48,"attrs":["header","context","hfunc","indir","hkey","input-xfrm","flow-hash"]}
       }
     },
     {
       "name": "rss-ntf",
-      "notify": {
-        "op": "rss-get",
-        "value": 50
-      }
+      "notify": {"op":"rss-get","value":50}
     },
     {
       "name": "rss-create-act",
       "attributeSet": "rss",
       "do": {
-        "request": {
-          "value": 49,
-          "attrs": [
-            "header",
-            "context",
-            "hfunc",
-            "indir",
-            "hkey",
-            "input-xfrm"
-          ]
-        },
-        "reply": {
-          "value": 51,
-          "attrs": [
-            "header",
-            "context",
-            "hfunc",
-            "indir",
-            "hkey",
-            "input-xfrm"
-          ]
-        }
+        "request": {"value":49,"attrs":["header","context","hfunc","indir","hkey","input-xfrm"]},
+        "reply": {"value":51,"attrs":["header","context","hfunc","indir","hkey","input-xfrm"]}
       }
     },
     {
       "name": "rss-create-ntf",
-      "notify": {
-        "op": "rss-create-act",
-        "value": 52
-      }
+      "notify": {"op":"rss-create-act","value":52}
     },
     {
       "name": "rss-delete-act",
       "attributeSet": "rss",
       "do": {
-        "request": {
-          "value": 50,
-          "attrs": [
-            "header",
-            "context"
-          ]
-        }
+        "request": {"value":50,"attrs":["header","context"]}
       }
     },
     {
       "name": "rss-delete-ntf",
       "attributeSet": "rss",
-      "event": {
-        "value": 53,
-        "attrs": [
-          "header",
-          "context"
-        ]
-      }
+      "event": {"value":53,"attrs":["header","context"]}
     },
     {
       "name": "mse-get",
       "attributeSet": "mse",
       "do": {
-        "request": {
-          "value": 51,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 54,
-          "attrs": [
-            "header",
-            "capabilities",
-            "channel-a",
-            "channel-b",
-            "channel-c",
-            "channel-d",
-            "worst-channel",
-            "link"
-          ]
-        }
+        "request": {"value":51,"attrs":["header"]},
+        "reply": {"value":54,"attrs":["header","capabilities","channel-a","channel-b","channel-c","channel-d","worst-channel","link"]}
       },
       "dump": {
-        "request": {
-          "value": 51,
-          "attrs": [
-            "header"
-          ]
-        },
-        "reply": {
-          "value": 54,
-          "attrs": [
-            "header",
-            "capabilities",
-            "channel-a",
-            "channel-b",
-            "channel-c",
-            "channel-d",
-            "worst-channel",
-            "link"
-          ]
-        }
+        "request": {"value":51,"attrs":["header"]},
+        "reply": {"value":54,"attrs":["header","capabilities","channel-a","channel-b","channel-c","channel-d","worst-channel","link"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "monitor"
-    }
+    {"name":"monitor"}
   ]
 };
 

@@ -15,18 +15,9 @@ export const model: FamilyModel = {
       "name": "encap-type",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "direct",
-          "value": 1
-        },
-        {
-          "name": "gue",
-          "value": 2
-        }
+        {"name":"unspec","value":0},
+        {"name":"direct","value":1},
+        {"name":"gue","value":2}
       ]
     }
   },
@@ -35,106 +26,45 @@ export const model: FamilyModel = {
     "fou": {
       "name": "fou",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "port",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "af",
-          "value": 2,
-          "type": "u8"
-        },
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"port","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"af","value":2,"type":"u8"},
         {
           "name": "ipproto",
           "value": 3,
           "type": "u8",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "type",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "remcsum-nopartial",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "local-v4",
-          "value": 6,
-          "type": "u32"
-        },
+        {"name":"type","value":4,"type":"u8"},
+        {"name":"remcsum-nopartial","value":5,"type":"flag"},
+        {"name":"local-v4","value":6,"type":"u32"},
         {
           "name": "local-v6",
           "value": 7,
           "type": "binary",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "peer-v4",
-          "value": 8,
-          "type": "u32"
-        },
+        {"name":"peer-v4","value":8,"type":"u32"},
         {
           "name": "peer-v6",
           "value": 9,
           "type": "binary",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "peer-port",
-          "value": 10,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ifindex",
-          "value": 11,
-          "type": "s32"
-        }
+        {"name":"peer-port","value":10,"type":"u16","byteOrder":"big-endian"},
+        {"name":"ifindex","value":11,"type":"s32"}
       ]
     }
   },
   "subMessages": {},
   "ops": [
-    {
-      "name": "unspec",
-      "value": 0
-    },
+    {"name":"unspec","value":0},
     {
       "name": "add",
       "attributeSet": "fou",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "port",
-            "ipproto",
-            "type",
-            "remcsum-nopartial",
-            "local-v4",
-            "peer-v4",
-            "local-v6",
-            "peer-v6",
-            "peer-port",
-            "ifindex"
-          ]
-        }
+        "request": {"value":1,"attrs":["port","ipproto","type","remcsum-nopartial","local-v4","peer-v4","local-v6","peer-v6","peer-port","ifindex"]}
       }
     },
     {
@@ -142,19 +72,7 @@ export const model: FamilyModel = {
       "attributeSet": "fou",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "af",
-            "ifindex",
-            "port",
-            "peer-port",
-            "local-v4",
-            "peer-v4",
-            "local-v6",
-            "peer-v6"
-          ]
-        }
+        "request": {"value":2,"attrs":["af","ifindex","port","peer-port","local-v4","peer-v4","local-v6","peer-v6"]}
       }
     },
     {
@@ -162,51 +80,11 @@ export const model: FamilyModel = {
       "attributeSet": "fou",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "af",
-            "ifindex",
-            "port",
-            "peer-port",
-            "local-v4",
-            "peer-v4",
-            "local-v6",
-            "peer-v6"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "port",
-            "ipproto",
-            "type",
-            "remcsum-nopartial",
-            "local-v4",
-            "peer-v4",
-            "local-v6",
-            "peer-v6",
-            "peer-port",
-            "ifindex"
-          ]
-        }
+        "request": {"value":3,"attrs":["af","ifindex","port","peer-port","local-v4","peer-v4","local-v6","peer-v6"]},
+        "reply": {"value":3,"attrs":["port","ipproto","type","remcsum-nopartial","local-v4","peer-v4","local-v6","peer-v6","peer-port","ifindex"]}
       },
       "dump": {
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "port",
-            "ipproto",
-            "type",
-            "remcsum-nopartial",
-            "local-v4",
-            "peer-v4",
-            "local-v6",
-            "peer-v6",
-            "peer-port",
-            "ifindex"
-          ]
-        }
+        "reply": {"value":3,"attrs":["port","ipproto","type","remcsum-nopartial","local-v4","peer-v4","local-v6","peer-v6","peer-port","ifindex"]}
       }
     }
   ],

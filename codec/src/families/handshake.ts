@@ -9,66 +9,34 @@ export const model: FamilyModel = {
   "protonum": 16,
   "version": 1,
   "enumModel": "unified",
-  "consts": {
-    "max-errno": 4095
-  },
+  "consts": {"max-errno":4095},
   "enums": {
     "handler-class": {
       "name": "handler-class",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "tlshd",
-          "value": 1
-        },
-        {
-          "name": "max",
-          "value": 2
-        }
+        {"name":"none","value":0},
+        {"name":"tlshd","value":1},
+        {"name":"max","value":2}
       ]
     },
     "msg-type": {
       "name": "msg-type",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "clienthello",
-          "value": 1
-        },
-        {
-          "name": "serverhello",
-          "value": 2
-        }
+        {"name":"unspec","value":0},
+        {"name":"clienthello","value":1},
+        {"name":"serverhello","value":2}
       ]
     },
     "auth": {
       "name": "auth",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "unauth",
-          "value": 1
-        },
-        {
-          "name": "psk",
-          "value": 2
-        },
-        {
-          "name": "x509",
-          "value": 3
-        }
+        {"name":"unspec","value":0},
+        {"name":"unauth","value":1},
+        {"name":"psk","value":2},
+        {"name":"x509","value":3}
       ]
     }
   },
@@ -77,72 +45,22 @@ export const model: FamilyModel = {
     "x509": {
       "name": "x509",
       "attrs": [
-        {
-          "name": "cert",
-          "value": 1,
-          "type": "s32"
-        },
-        {
-          "name": "privkey",
-          "value": 2,
-          "type": "s32"
-        }
+        {"name":"cert","value":1,"type":"s32"},
+        {"name":"privkey","value":2,"type":"s32"}
       ]
     },
     "accept": {
       "name": "accept",
       "attrs": [
-        {
-          "name": "sockfd",
-          "value": 1,
-          "type": "s32"
-        },
-        {
-          "name": "handler-class",
-          "value": 2,
-          "type": "u32",
-          "enum": "handler-class"
-        },
-        {
-          "name": "message-type",
-          "value": 3,
-          "type": "u32",
-          "enum": "msg-type"
-        },
-        {
-          "name": "timeout",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "auth-mode",
-          "value": 5,
-          "type": "u32",
-          "enum": "auth"
-        },
-        {
-          "name": "peer-identity",
-          "value": 6,
-          "type": "u32",
-          "multiAttr": true
-        },
-        {
-          "name": "certificate",
-          "value": 7,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "x509"
-        },
-        {
-          "name": "peername",
-          "value": 8,
-          "type": "string"
-        },
-        {
-          "name": "keyring",
-          "value": 9,
-          "type": "u32"
-        }
+        {"name":"sockfd","value":1,"type":"s32"},
+        {"name":"handler-class","value":2,"type":"u32","enum":"handler-class"},
+        {"name":"message-type","value":3,"type":"u32","enum":"msg-type"},
+        {"name":"timeout","value":4,"type":"u32"},
+        {"name":"auth-mode","value":5,"type":"u32","enum":"auth"},
+        {"name":"peer-identity","value":6,"type":"u32","multiAttr":true},
+        {"name":"certificate","value":7,"type":"nest","multiAttr":true,"nested":"x509"},
+        {"name":"peername","value":8,"type":"string"},
+        {"name":"keyring","value":9,"type":"u32"}
       ]
     },
     "done": {
@@ -152,21 +70,10 @@ export const model: FamilyModel = {
           "name": "status",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": "max-errno"
-          }
+          "checks": {"max":"max-errno"}
         },
-        {
-          "name": "sockfd",
-          "value": 2,
-          "type": "s32"
-        },
-        {
-          "name": "remote-auth",
-          "value": 3,
-          "type": "u32",
-          "multiAttr": true
-        }
+        {"name":"sockfd","value":2,"type":"s32"},
+        {"name":"remote-auth","value":3,"type":"u32","multiAttr":true}
       ]
     }
   },
@@ -175,35 +82,15 @@ export const model: FamilyModel = {
     {
       "name": "ready",
       "value": 1,
-      "notify": {
-        "op": "accept",
-        "value": 1
-      }
+      "notify": {"op":"accept","value":1}
     },
     {
       "name": "accept",
       "attributeSet": "accept",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "handler-class"
-          ]
-        },
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "sockfd",
-            "message-type",
-            "timeout",
-            "auth-mode",
-            "peer-identity",
-            "certificate",
-            "peername",
-            "keyring"
-          ]
-        }
+        "request": {"value":2,"attrs":["handler-class"]},
+        "reply": {"value":2,"attrs":["sockfd","message-type","timeout","auth-mode","peer-identity","certificate","peername","keyring"]}
       }
     },
     {
@@ -211,24 +98,13 @@ export const model: FamilyModel = {
       "attributeSet": "done",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "status",
-            "sockfd",
-            "remote-auth"
-          ]
-        }
+        "request": {"value":3,"attrs":["status","sockfd","remote-auth"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "none"
-    },
-    {
-      "name": "tlshd"
-    }
+    {"name":"none"},
+    {"name":"tlshd"}
   ]
 };
 

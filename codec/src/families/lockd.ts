@@ -16,21 +16,9 @@ export const model: FamilyModel = {
     "server": {
       "name": "server",
       "attrs": [
-        {
-          "name": "gracetime",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "tcp-port",
-          "value": 2,
-          "type": "u16"
-        },
-        {
-          "name": "udp-port",
-          "value": 3,
-          "type": "u16"
-        }
+        {"name":"gracetime","value":1,"type":"u32"},
+        {"name":"tcp-port","value":2,"type":"u16"},
+        {"name":"udp-port","value":3,"type":"u16"}
       ]
     }
   },
@@ -41,14 +29,7 @@ export const model: FamilyModel = {
       "attributeSet": "server",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "gracetime",
-            "tcp-port",
-            "udp-port"
-          ]
-        }
+        "request": {"value":1,"attrs":["gracetime","tcp-port","udp-port"]}
       }
     },
     {
@@ -56,14 +37,7 @@ export const model: FamilyModel = {
       "attributeSet": "server",
       "value": 2,
       "do": {
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "gracetime",
-            "tcp-port",
-            "udp-port"
-          ]
-        }
+        "reply": {"value":2,"attrs":["gracetime","tcp-port","udp-port"]}
       }
     }
   ],

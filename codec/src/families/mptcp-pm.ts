@@ -15,50 +15,17 @@ export const model: FamilyModel = {
       "name": "event-type",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "created",
-          "value": 1
-        },
-        {
-          "name": "established",
-          "value": 2
-        },
-        {
-          "name": "closed",
-          "value": 3
-        },
-        {
-          "name": "announced",
-          "value": 6
-        },
-        {
-          "name": "removed",
-          "value": 7
-        },
-        {
-          "name": "sub-established",
-          "value": 10
-        },
-        {
-          "name": "sub-closed",
-          "value": 11
-        },
-        {
-          "name": "sub-priority",
-          "value": 13
-        },
-        {
-          "name": "listener-created",
-          "value": 15
-        },
-        {
-          "name": "listener-closed",
-          "value": 16
-        }
+        {"name":"unspec","value":0},
+        {"name":"created","value":1},
+        {"name":"established","value":2},
+        {"name":"closed","value":3},
+        {"name":"announced","value":6},
+        {"name":"removed","value":7},
+        {"name":"sub-established","value":10},
+        {"name":"sub-closed","value":11},
+        {"name":"sub-priority","value":13},
+        {"name":"listener-created","value":15},
+        {"name":"listener-closed","value":16}
       ]
     }
   },
@@ -67,298 +34,100 @@ export const model: FamilyModel = {
     "address": {
       "name": "address",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "family",
-          "value": 1,
-          "type": "u16"
-        },
-        {
-          "name": "id",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "addr4",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"family","value":1,"type":"u16"},
+        {"name":"id","value":2,"type":"u8"},
+        {"name":"addr4","value":3,"type":"u32","byteOrder":"big-endian"},
         {
           "name": "addr6",
           "value": 4,
           "type": "binary",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "port",
-          "value": 5,
-          "type": "u16"
-        },
-        {
-          "name": "flags",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "if-idx",
-          "value": 7,
-          "type": "s32"
-        }
+        {"name":"port","value":5,"type":"u16"},
+        {"name":"flags","value":6,"type":"u32"},
+        {"name":"if-idx","value":7,"type":"s32"}
       ]
     },
     "subflow-attribute": {
       "name": "subflow-attribute",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "token-rem",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "token-loc",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "relwrite-seq",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "map-seq",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "map-sfseq",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "ssn-offset",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "map-datalen",
-          "value": 7,
-          "type": "u16"
-        },
-        {
-          "name": "flags",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "id-rem",
-          "value": 9,
-          "type": "u8"
-        },
-        {
-          "name": "id-loc",
-          "value": 10,
-          "type": "u8"
-        },
-        {
-          "name": "pad",
-          "value": 11,
-          "type": "pad"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"token-rem","value":1,"type":"u32"},
+        {"name":"token-loc","value":2,"type":"u32"},
+        {"name":"relwrite-seq","value":3,"type":"u32"},
+        {"name":"map-seq","value":4,"type":"u64"},
+        {"name":"map-sfseq","value":5,"type":"u32"},
+        {"name":"ssn-offset","value":6,"type":"u32"},
+        {"name":"map-datalen","value":7,"type":"u16"},
+        {"name":"flags","value":8,"type":"u32"},
+        {"name":"id-rem","value":9,"type":"u8"},
+        {"name":"id-loc","value":10,"type":"u8"},
+        {"name":"pad","value":11,"type":"pad"}
       ]
     },
     "endpoint": {
       "name": "endpoint",
       "attrs": [
-        {
-          "name": "addr",
-          "value": 1,
-          "type": "nest",
-          "nested": "address"
-        }
+        {"name":"addr","value":1,"type":"nest","nested":"address"}
       ]
     },
     "attr": {
       "name": "attr",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "addr",
-          "value": 1,
-          "type": "nest",
-          "nested": "address"
-        },
-        {
-          "name": "rcv-add-addrs",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "subflows",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "token",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "loc-id",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "addr-remote",
-          "value": 6,
-          "type": "nest",
-          "nested": "address"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"addr","value":1,"type":"nest","nested":"address"},
+        {"name":"rcv-add-addrs","value":2,"type":"u32"},
+        {"name":"subflows","value":3,"type":"u32"},
+        {"name":"token","value":4,"type":"u32"},
+        {"name":"loc-id","value":5,"type":"u8"},
+        {"name":"addr-remote","value":6,"type":"nest","nested":"address"}
       ]
     },
     "event-attr": {
       "name": "event-attr",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "token",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "family",
-          "value": 2,
-          "type": "u16"
-        },
-        {
-          "name": "loc-id",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "rem-id",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "saddr4",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"token","value":1,"type":"u32"},
+        {"name":"family","value":2,"type":"u16"},
+        {"name":"loc-id","value":3,"type":"u8"},
+        {"name":"rem-id","value":4,"type":"u8"},
+        {"name":"saddr4","value":5,"type":"u32","byteOrder":"big-endian"},
         {
           "name": "saddr6",
           "value": 6,
           "type": "binary",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         },
-        {
-          "name": "daddr4",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
+        {"name":"daddr4","value":7,"type":"u32","byteOrder":"big-endian"},
         {
           "name": "daddr6",
           "value": 8,
           "type": "binary",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         },
-        {
-          "name": "sport",
-          "value": 9,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dport",
-          "value": 10,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "backup",
-          "value": 11,
-          "type": "u8"
-        },
-        {
-          "name": "error",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "flags",
-          "value": 13,
-          "type": "u16"
-        },
-        {
-          "name": "timeout",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "if-idx",
-          "value": 15,
-          "type": "s32"
-        },
-        {
-          "name": "reset-reason",
-          "value": 16,
-          "type": "u32"
-        },
-        {
-          "name": "reset-flags",
-          "value": 17,
-          "type": "u32"
-        },
-        {
-          "name": "server-side",
-          "value": 18,
-          "type": "u8"
-        }
+        {"name":"sport","value":9,"type":"u16","byteOrder":"big-endian"},
+        {"name":"dport","value":10,"type":"u16","byteOrder":"big-endian"},
+        {"name":"backup","value":11,"type":"u8"},
+        {"name":"error","value":12,"type":"u8"},
+        {"name":"flags","value":13,"type":"u16"},
+        {"name":"timeout","value":14,"type":"u32"},
+        {"name":"if-idx","value":15,"type":"s32"},
+        {"name":"reset-reason","value":16,"type":"u32"},
+        {"name":"reset-flags","value":17,"type":"u32"},
+        {"name":"server-side","value":18,"type":"u8"}
       ]
     }
   },
   "subMessages": {},
   "ops": [
-    {
-      "name": "unspec",
-      "value": 0
-    },
+    {"name":"unspec","value":0},
     {
       "name": "add-addr",
       "attributeSet": "endpoint",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "addr"
-          ]
-        }
+        "request": {"value":1,"attrs":["addr"]}
       }
     },
     {
@@ -366,12 +135,7 @@ export const model: FamilyModel = {
       "attributeSet": "endpoint",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "addr"
-          ]
-        }
+        "request": {"value":2,"attrs":["addr"]}
       }
     },
     {
@@ -379,27 +143,11 @@ export const model: FamilyModel = {
       "attributeSet": "attr",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "addr",
-            "token"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "addr"
-          ]
-        }
+        "request": {"value":3,"attrs":["addr","token"]},
+        "reply": {"value":3,"attrs":["addr"]}
       },
       "dump": {
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "addr"
-          ]
-        }
+        "reply": {"value":3,"attrs":["addr"]}
       }
     },
     {
@@ -407,12 +155,7 @@ export const model: FamilyModel = {
       "attributeSet": "endpoint",
       "value": 4,
       "do": {
-        "request": {
-          "value": 4,
-          "attrs": [
-            "addr"
-          ]
-        }
+        "request": {"value":4,"attrs":["addr"]}
       }
     },
     {
@@ -420,13 +163,7 @@ export const model: FamilyModel = {
       "attributeSet": "attr",
       "value": 5,
       "do": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "rcv-add-addrs",
-            "subflows"
-          ]
-        }
+        "request": {"value":5,"attrs":["rcv-add-addrs","subflows"]}
       }
     },
     {
@@ -434,20 +171,8 @@ export const model: FamilyModel = {
       "attributeSet": "attr",
       "value": 6,
       "do": {
-        "request": {
-          "value": 6,
-          "attrs": [
-            "rcv-add-addrs",
-            "subflows"
-          ]
-        },
-        "reply": {
-          "value": 6,
-          "attrs": [
-            "rcv-add-addrs",
-            "subflows"
-          ]
-        }
+        "request": {"value":6,"attrs":["rcv-add-addrs","subflows"]},
+        "reply": {"value":6,"attrs":["rcv-add-addrs","subflows"]}
       }
     },
     {
@@ -455,14 +180,7 @@ export const model: FamilyModel = {
       "attributeSet": "attr",
       "value": 7,
       "do": {
-        "request": {
-          "value": 7,
-          "attrs": [
-            "addr",
-            "token",
-            "addr-remote"
-          ]
-        }
+        "request": {"value":7,"attrs":["addr","token","addr-remote"]}
       }
     },
     {
@@ -470,13 +188,7 @@ export const model: FamilyModel = {
       "attributeSet": "attr",
       "value": 8,
       "do": {
-        "request": {
-          "value": 8,
-          "attrs": [
-            "addr",
-            "token"
-          ]
-        }
+        "request": {"value":8,"attrs":["addr","token"]}
       }
     },
     {
@@ -484,13 +196,7 @@ export const model: FamilyModel = {
       "attributeSet": "attr",
       "value": 9,
       "do": {
-        "request": {
-          "value": 9,
-          "attrs": [
-            "token",
-            "loc-id"
-          ]
-        }
+        "request": {"value":9,"attrs":["token","loc-id"]}
       }
     },
     {
@@ -498,14 +204,7 @@ export const model: FamilyModel = {
       "attributeSet": "attr",
       "value": 10,
       "do": {
-        "request": {
-          "value": 10,
-          "attrs": [
-            "addr",
-            "token",
-            "addr-remote"
-          ]
-        }
+        "request": {"value":10,"attrs":["addr","token","addr-remote"]}
       }
     },
     {
@@ -513,14 +212,7 @@ export const model: FamilyModel = {
       "attributeSet": "attr",
       "value": 11,
       "do": {
-        "request": {
-          "value": 11,
-          "attrs": [
-            "addr",
-            "token",
-            "addr-remote"
-          ]
-        }
+        "request": {"value":11,"attrs":["addr","token","addr-remote"]}
       }
     }
   ],

@@ -9,44 +9,24 @@ export const model: FamilyModel = {
   "protonum": 16,
   "version": 1,
   "enumModel": "unified",
-  "consts": {
-    "max-handle-id": 67108862
-  },
+  "consts": {"max-handle-id":67108862},
   "enums": {
     "scope": {
       "name": "scope",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "netdev",
-          "value": 1
-        },
-        {
-          "name": "queue",
-          "value": 2
-        },
-        {
-          "name": "node",
-          "value": 3
-        }
+        {"name":"unspec","value":0},
+        {"name":"netdev","value":1},
+        {"name":"queue","value":2},
+        {"name":"node","value":3}
       ]
     },
     "metric": {
       "name": "metric",
       "flags": false,
       "entries": [
-        {
-          "name": "bps",
-          "value": 0
-        },
-        {
-          "name": "pps",
-          "value": 1
-        }
+        {"name":"bps","value":0},
+        {"name":"pps","value":1}
       ]
     }
   },
@@ -55,157 +35,51 @@ export const model: FamilyModel = {
     "net-shaper": {
       "name": "net-shaper",
       "attrs": [
-        {
-          "name": "handle",
-          "value": 1,
-          "type": "nest",
-          "nested": "handle"
-        },
-        {
-          "name": "metric",
-          "value": 2,
-          "type": "u32",
-          "enum": "metric"
-        },
-        {
-          "name": "bw-min",
-          "value": 3,
-          "type": "uint"
-        },
-        {
-          "name": "bw-max",
-          "value": 4,
-          "type": "uint"
-        },
-        {
-          "name": "burst",
-          "value": 5,
-          "type": "uint"
-        },
-        {
-          "name": "priority",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "weight",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "ifindex",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "parent",
-          "value": 9,
-          "type": "nest",
-          "nested": "handle"
-        },
-        {
-          "name": "leaves",
-          "value": 10,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "leaf-info"
-        }
+        {"name":"handle","value":1,"type":"nest","nested":"handle"},
+        {"name":"metric","value":2,"type":"u32","enum":"metric"},
+        {"name":"bw-min","value":3,"type":"uint"},
+        {"name":"bw-max","value":4,"type":"uint"},
+        {"name":"burst","value":5,"type":"uint"},
+        {"name":"priority","value":6,"type":"u32"},
+        {"name":"weight","value":7,"type":"u32"},
+        {"name":"ifindex","value":8,"type":"u32"},
+        {"name":"parent","value":9,"type":"nest","nested":"handle"},
+        {"name":"leaves","value":10,"type":"nest","multiAttr":true,"nested":"leaf-info"}
       ]
     },
     "handle": {
       "name": "handle",
       "attrs": [
-        {
-          "name": "scope",
-          "value": 1,
-          "type": "u32",
-          "enum": "scope"
-        },
+        {"name":"scope","value":1,"type":"u32","enum":"scope"},
         {
           "name": "id",
           "value": 2,
           "type": "u32",
-          "checks": {
-            "max": "max-handle-id"
-          }
+          "checks": {"max":"max-handle-id"}
         }
       ]
     },
     "caps": {
       "name": "caps",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "scope",
-          "value": 2,
-          "type": "u32",
-          "enum": "scope"
-        },
-        {
-          "name": "support-metric-bps",
-          "value": 3,
-          "type": "flag"
-        },
-        {
-          "name": "support-metric-pps",
-          "value": 4,
-          "type": "flag"
-        },
-        {
-          "name": "support-nesting",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "support-bw-min",
-          "value": 6,
-          "type": "flag"
-        },
-        {
-          "name": "support-bw-max",
-          "value": 7,
-          "type": "flag"
-        },
-        {
-          "name": "support-burst",
-          "value": 8,
-          "type": "flag"
-        },
-        {
-          "name": "support-priority",
-          "value": 9,
-          "type": "flag"
-        },
-        {
-          "name": "support-weight",
-          "value": 10,
-          "type": "flag"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"scope","value":2,"type":"u32","enum":"scope"},
+        {"name":"support-metric-bps","value":3,"type":"flag"},
+        {"name":"support-metric-pps","value":4,"type":"flag"},
+        {"name":"support-nesting","value":5,"type":"flag"},
+        {"name":"support-bw-min","value":6,"type":"flag"},
+        {"name":"support-bw-max","value":7,"type":"flag"},
+        {"name":"support-burst","value":8,"type":"flag"},
+        {"name":"support-priority","value":9,"type":"flag"},
+        {"name":"support-weight","value":10,"type":"flag"}
       ]
     },
     "leaf-info": {
       "name": "leaf-info",
       "attrs": [
-        {
-          "name": "handle",
-          "value": 1,
-          "type": "nest",
-          "nested": "handle"
-        },
-        {
-          "name": "priority",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "weight",
-          "value": 7,
-          "type": "u32"
-        }
+        {"name":"handle","value":1,"type":"nest","nested":"handle"},
+        {"name":"priority","value":6,"type":"u32"},
+        {"name":"weight","value":7,"type":"u32"}
       ]
     }
   },
@@ -216,49 +90,12 @@ export const model: FamilyModel = {
       "attributeSet": "net-shaper",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "ifindex",
-            "handle"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "ifindex",
-            "parent",
-            "handle",
-            "metric",
-            "bw-min",
-            "bw-max",
-            "burst",
-            "priority",
-            "weight"
-          ]
-        }
+        "request": {"value":1,"attrs":["ifindex","handle"]},
+        "reply": {"value":1,"attrs":["ifindex","parent","handle","metric","bw-min","bw-max","burst","priority","weight"]}
       },
       "dump": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "ifindex"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "ifindex",
-            "parent",
-            "handle",
-            "metric",
-            "bw-min",
-            "bw-max",
-            "burst",
-            "priority",
-            "weight"
-          ]
-        }
+        "request": {"value":1,"attrs":["ifindex"]},
+        "reply": {"value":1,"attrs":["ifindex","parent","handle","metric","bw-min","bw-max","burst","priority","weight"]}
       }
     },
     {
@@ -266,19 +103,7 @@ export const model: FamilyModel = {
       "attributeSet": "net-shaper",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "ifindex",
-            "handle",
-            "metric",
-            "bw-min",
-            "bw-max",
-            "burst",
-            "priority",
-            "weight"
-          ]
-        }
+        "request": {"value":2,"attrs":["ifindex","handle","metric","bw-min","bw-max","burst","priority","weight"]}
       }
     },
     {
@@ -286,13 +111,7 @@ export const model: FamilyModel = {
       "attributeSet": "net-shaper",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "ifindex",
-            "handle"
-          ]
-        }
+        "request": {"value":3,"attrs":["ifindex","handle"]}
       }
     },
     {
@@ -300,28 +119,8 @@ export const model: FamilyModel = {
       "attributeSet": "net-shaper",
       "value": 4,
       "do": {
-        "request": {
-          "value": 4,
-          "attrs": [
-            "ifindex",
-            "parent",
-            "handle",
-            "metric",
-            "bw-min",
-            "bw-max",
-            "burst",
-            "priority",
-            "weight",
-            "leaves"
-          ]
-        },
-        "reply": {
-          "value": 4,
-          "attrs": [
-            "ifindex",
-            "handle"
-          ]
-        }
+        "request": {"value":4,"attrs":["ifindex","parent","handle","metric","bw-min","bw-max","burst","priority","weight","leaves"]},
+        "reply": {"value":4,"attrs":["ifindex","handle"]}
       }
     },
     {
@@ -329,51 +128,12 @@ export const model: FamilyModel = {
       "attributeSet": "caps",
       "value": 5,
       "do": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "ifindex",
-            "scope"
-          ]
-        },
-        "reply": {
-          "value": 5,
-          "attrs": [
-            "ifindex",
-            "scope",
-            "support-metric-bps",
-            "support-metric-pps",
-            "support-nesting",
-            "support-bw-min",
-            "support-bw-max",
-            "support-burst",
-            "support-priority",
-            "support-weight"
-          ]
-        }
+        "request": {"value":5,"attrs":["ifindex","scope"]},
+        "reply": {"value":5,"attrs":["ifindex","scope","support-metric-bps","support-metric-pps","support-nesting","support-bw-min","support-bw-max","support-burst","support-priority","support-weight"]}
       },
       "dump": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "ifindex"
-          ]
-        },
-        "reply": {
-          "value": 5,
-          "attrs": [
-            "ifindex",
-            "scope",
-            "support-metric-bps",
-            "support-metric-pps",
-            "support-nesting",
-            "support-bw-min",
-            "support-bw-max",
-            "support-burst",
-            "support-priority",
-            "support-weight"
-          ]
-        }
+        "request": {"value":5,"attrs":["ifindex"]},
+        "reply": {"value":5,"attrs":["ifindex","scope","support-metric-bps","support-metric-pps","support-nesting","support-bw-min","support-bw-max","support-burst","support-priority","support-weight"]}
       }
     }
   ],

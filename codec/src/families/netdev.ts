@@ -15,112 +15,55 @@ export const model: FamilyModel = {
       "name": "xdp-act",
       "flags": true,
       "entries": [
-        {
-          "name": "basic",
-          "value": 1
-        },
-        {
-          "name": "redirect",
-          "value": 2
-        },
-        {
-          "name": "ndo-xmit",
-          "value": 4
-        },
-        {
-          "name": "xsk-zerocopy",
-          "value": 8
-        },
-        {
-          "name": "hw-offload",
-          "value": 16
-        },
-        {
-          "name": "rx-sg",
-          "value": 32
-        },
-        {
-          "name": "ndo-xmit-sg",
-          "value": 64
-        }
+        {"name":"basic","value":1},
+        {"name":"redirect","value":2},
+        {"name":"ndo-xmit","value":4},
+        {"name":"xsk-zerocopy","value":8},
+        {"name":"hw-offload","value":16},
+        {"name":"rx-sg","value":32},
+        {"name":"ndo-xmit-sg","value":64}
       ]
     },
     "xdp-rx-metadata": {
       "name": "xdp-rx-metadata",
       "flags": true,
       "entries": [
-        {
-          "name": "timestamp",
-          "value": 1
-        },
-        {
-          "name": "hash",
-          "value": 2
-        },
-        {
-          "name": "vlan-tag",
-          "value": 4
-        }
+        {"name":"timestamp","value":1},
+        {"name":"hash","value":2},
+        {"name":"vlan-tag","value":4}
       ]
     },
     "xsk-flags": {
       "name": "xsk-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "tx-timestamp",
-          "value": 1
-        },
-        {
-          "name": "tx-checksum",
-          "value": 2
-        },
-        {
-          "name": "tx-launch-time-fifo",
-          "value": 4
-        }
+        {"name":"tx-timestamp","value":1},
+        {"name":"tx-checksum","value":2},
+        {"name":"tx-launch-time-fifo","value":4}
       ]
     },
     "queue-type": {
       "name": "queue-type",
       "flags": false,
       "entries": [
-        {
-          "name": "rx",
-          "value": 0
-        },
-        {
-          "name": "tx",
-          "value": 1
-        }
+        {"name":"rx","value":0},
+        {"name":"tx","value":1}
       ]
     },
     "qstats-scope": {
       "name": "qstats-scope",
       "flags": true,
       "entries": [
-        {
-          "name": "queue",
-          "value": 1
-        }
+        {"name":"queue","value":1}
       ]
     },
     "napi-threaded": {
       "name": "napi-threaded",
       "flags": false,
       "entries": [
-        {
-          "name": "disabled",
-          "value": 0
-        },
-        {
-          "name": "enabled",
-          "value": 1
-        },
-        {
-          "name": "busy-poll",
-          "value": 2
-        }
+        {"name":"disabled","value":0},
+        {"name":"enabled","value":1},
+        {"name":"busy-poll","value":2}
       ]
     }
   },
@@ -133,51 +76,24 @@ export const model: FamilyModel = {
           "name": "ifindex",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "pad",
-          "value": 2,
-          "type": "pad"
-        },
-        {
-          "name": "xdp-features",
-          "value": 3,
-          "type": "u64",
-          "enum": "xdp-act"
-        },
+        {"name":"pad","value":2,"type":"pad"},
+        {"name":"xdp-features","value":3,"type":"u64","enum":"xdp-act"},
         {
           "name": "xdp-zc-max-segs",
           "value": 4,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "xdp-rx-metadata-features",
-          "value": 5,
-          "type": "u64",
-          "enum": "xdp-rx-metadata"
-        },
-        {
-          "name": "xsk-features",
-          "value": 6,
-          "type": "u64",
-          "enum": "xsk-flags"
-        }
+        {"name":"xdp-rx-metadata-features","value":5,"type":"u64","enum":"xdp-rx-metadata"},
+        {"name":"xsk-features","value":6,"type":"u64","enum":"xsk-flags"}
       ]
     },
     "io-uring-provider-info": {
       "name": "io-uring-provider-info",
       "attrs": [
-        {
-          "name": "rx-buf-len",
-          "value": 1,
-          "type": "uint"
-        }
+        {"name":"rx-buf-len","value":1,"type":"uint"}
       ]
     },
     "page-pool": {
@@ -187,121 +103,42 @@ export const model: FamilyModel = {
           "name": "id",
           "value": 1,
           "type": "uint",
-          "checks": {
-            "min": 1,
-            "max": "u32-max"
-          }
+          "checks": {"min":1,"max":"u32-max"}
         },
         {
           "name": "ifindex",
           "value": 2,
           "type": "u32",
-          "checks": {
-            "min": 1,
-            "max": "s32-max"
-          }
+          "checks": {"min":1,"max":"s32-max"}
         },
         {
           "name": "napi-id",
           "value": 3,
           "type": "uint",
-          "checks": {
-            "min": 1,
-            "max": "u32-max"
-          }
+          "checks": {"min":1,"max":"u32-max"}
         },
-        {
-          "name": "inflight",
-          "value": 4,
-          "type": "uint"
-        },
-        {
-          "name": "inflight-mem",
-          "value": 5,
-          "type": "uint"
-        },
-        {
-          "name": "detach-time",
-          "value": 6,
-          "type": "uint"
-        },
-        {
-          "name": "dmabuf",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "io-uring",
-          "value": 8,
-          "type": "nest",
-          "nested": "io-uring-provider-info"
-        }
+        {"name":"inflight","value":4,"type":"uint"},
+        {"name":"inflight-mem","value":5,"type":"uint"},
+        {"name":"detach-time","value":6,"type":"uint"},
+        {"name":"dmabuf","value":7,"type":"u32"},
+        {"name":"io-uring","value":8,"type":"nest","nested":"io-uring-provider-info"}
       ]
     },
     "page-pool-stats": {
       "name": "page-pool-stats",
       "attrs": [
-        {
-          "name": "info",
-          "value": 1,
-          "type": "nest",
-          "nested": "page-pool-info"
-        },
-        {
-          "name": "alloc-fast",
-          "value": 8,
-          "type": "uint"
-        },
-        {
-          "name": "alloc-slow",
-          "value": 9,
-          "type": "uint"
-        },
-        {
-          "name": "alloc-slow-high-order",
-          "value": 10,
-          "type": "uint"
-        },
-        {
-          "name": "alloc-empty",
-          "value": 11,
-          "type": "uint"
-        },
-        {
-          "name": "alloc-refill",
-          "value": 12,
-          "type": "uint"
-        },
-        {
-          "name": "alloc-waive",
-          "value": 13,
-          "type": "uint"
-        },
-        {
-          "name": "recycle-cached",
-          "value": 14,
-          "type": "uint"
-        },
-        {
-          "name": "recycle-cache-full",
-          "value": 15,
-          "type": "uint"
-        },
-        {
-          "name": "recycle-ring",
-          "value": 16,
-          "type": "uint"
-        },
-        {
-          "name": "recycle-ring-full",
-          "value": 17,
-          "type": "uint"
-        },
-        {
-          "name": "recycle-released-refcnt",
-          "value": 18,
-          "type": "uint"
-        }
+        {"name":"info","value":1,"type":"nest","nested":"page-pool-info"},
+        {"name":"alloc-fast","value":8,"type":"uint"},
+        {"name":"alloc-slow","value":9,"type":"uint"},
+        {"name":"alloc-slow-high-order","value":10,"type":"uint"},
+        {"name":"alloc-empty","value":11,"type":"uint"},
+        {"name":"alloc-refill","value":12,"type":"uint"},
+        {"name":"alloc-waive","value":13,"type":"uint"},
+        {"name":"recycle-cached","value":14,"type":"uint"},
+        {"name":"recycle-cache-full","value":15,"type":"uint"},
+        {"name":"recycle-ring","value":16,"type":"uint"},
+        {"name":"recycle-ring-full","value":17,"type":"uint"},
+        {"name":"recycle-released-refcnt","value":18,"type":"uint"}
       ]
     },
     "napi": {
@@ -311,105 +148,39 @@ export const model: FamilyModel = {
           "name": "ifindex",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "id",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "irq",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "pid",
-          "value": 4,
-          "type": "u32"
-        },
+        {"name":"id","value":2,"type":"u32"},
+        {"name":"irq","value":3,"type":"u32"},
+        {"name":"pid","value":4,"type":"u32"},
         {
           "name": "defer-hard-irqs",
           "value": 5,
           "type": "u32",
-          "checks": {
-            "max": "s32-max"
-          }
+          "checks": {"max":"s32-max"}
         },
-        {
-          "name": "gro-flush-timeout",
-          "value": 6,
-          "type": "uint"
-        },
-        {
-          "name": "irq-suspend-timeout",
-          "value": 7,
-          "type": "uint"
-        },
-        {
-          "name": "threaded",
-          "value": 8,
-          "type": "u32",
-          "enum": "napi-threaded"
-        }
+        {"name":"gro-flush-timeout","value":6,"type":"uint"},
+        {"name":"irq-suspend-timeout","value":7,"type":"uint"},
+        {"name":"threaded","value":8,"type":"u32","enum":"napi-threaded"}
       ]
     },
-    "xsk-info": {
-      "name": "xsk-info",
-      "attrs": []
-    },
+    "xsk-info": {"name":"xsk-info","attrs":[]},
     "queue": {
       "name": "queue",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
+        {"name":"id","value":1,"type":"u32"},
         {
           "name": "ifindex",
           "value": 2,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "type",
-          "value": 3,
-          "type": "u32",
-          "enum": "queue-type"
-        },
-        {
-          "name": "napi-id",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "dmabuf",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "io-uring",
-          "value": 6,
-          "type": "nest",
-          "nested": "io-uring-provider-info"
-        },
-        {
-          "name": "xsk",
-          "value": 7,
-          "type": "nest",
-          "nested": "xsk-info"
-        },
-        {
-          "name": "lease",
-          "value": 8,
-          "type": "nest",
-          "nested": "lease"
-        }
+        {"name":"type","value":3,"type":"u32","enum":"queue-type"},
+        {"name":"napi-id","value":4,"type":"u32"},
+        {"name":"dmabuf","value":5,"type":"u32"},
+        {"name":"io-uring","value":6,"type":"nest","nested":"io-uring-provider-info"},
+        {"name":"xsk","value":7,"type":"nest","nested":"xsk-info"},
+        {"name":"lease","value":8,"type":"nest","nested":"lease"}
       ]
     },
     "qstats": {
@@ -419,162 +190,38 @@ export const model: FamilyModel = {
           "name": "ifindex",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "queue-type",
-          "value": 2,
-          "type": "u32",
-          "enum": "queue-type"
-        },
-        {
-          "name": "queue-id",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "scope",
-          "value": 4,
-          "type": "uint",
-          "enum": "qstats-scope"
-        },
-        {
-          "name": "rx-packets",
-          "value": 8,
-          "type": "uint"
-        },
-        {
-          "name": "rx-bytes",
-          "value": 9,
-          "type": "uint"
-        },
-        {
-          "name": "tx-packets",
-          "value": 10,
-          "type": "uint"
-        },
-        {
-          "name": "tx-bytes",
-          "value": 11,
-          "type": "uint"
-        },
-        {
-          "name": "rx-alloc-fail",
-          "value": 12,
-          "type": "uint"
-        },
-        {
-          "name": "rx-hw-drops",
-          "value": 13,
-          "type": "uint"
-        },
-        {
-          "name": "rx-hw-drop-overruns",
-          "value": 14,
-          "type": "uint"
-        },
-        {
-          "name": "rx-csum-complete",
-          "value": 15,
-          "type": "uint"
-        },
-        {
-          "name": "rx-csum-unnecessary",
-          "value": 16,
-          "type": "uint"
-        },
-        {
-          "name": "rx-csum-none",
-          "value": 17,
-          "type": "uint"
-        },
-        {
-          "name": "rx-csum-bad",
-          "value": 18,
-          "type": "uint"
-        },
-        {
-          "name": "rx-hw-gro-packets",
-          "value": 19,
-          "type": "uint"
-        },
-        {
-          "name": "rx-hw-gro-bytes",
-          "value": 20,
-          "type": "uint"
-        },
-        {
-          "name": "rx-hw-gro-wire-packets",
-          "value": 21,
-          "type": "uint"
-        },
-        {
-          "name": "rx-hw-gro-wire-bytes",
-          "value": 22,
-          "type": "uint"
-        },
-        {
-          "name": "rx-hw-drop-ratelimits",
-          "value": 23,
-          "type": "uint"
-        },
-        {
-          "name": "tx-hw-drops",
-          "value": 24,
-          "type": "uint"
-        },
-        {
-          "name": "tx-hw-drop-errors",
-          "value": 25,
-          "type": "uint"
-        },
-        {
-          "name": "tx-csum-none",
-          "value": 26,
-          "type": "uint"
-        },
-        {
-          "name": "tx-needs-csum",
-          "value": 27,
-          "type": "uint"
-        },
-        {
-          "name": "tx-hw-gso-packets",
-          "value": 28,
-          "type": "uint"
-        },
-        {
-          "name": "tx-hw-gso-bytes",
-          "value": 29,
-          "type": "uint"
-        },
-        {
-          "name": "tx-hw-gso-wire-packets",
-          "value": 30,
-          "type": "uint"
-        },
-        {
-          "name": "tx-hw-gso-wire-bytes",
-          "value": 31,
-          "type": "uint"
-        },
-        {
-          "name": "tx-hw-drop-ratelimits",
-          "value": 32,
-          "type": "uint"
-        },
-        {
-          "name": "tx-stop",
-          "value": 33,
-          "type": "uint"
-        },
-        {
-          "name": "tx-wake",
-          "value": 34,
-          "type": "uint"
-        }
+        {"name":"queue-type","value":2,"type":"u32","enum":"queue-type"},
+        {"name":"queue-id","value":3,"type":"u32"},
+        {"name":"scope","value":4,"type":"uint","enum":"qstats-scope"},
+        {"name":"rx-packets","value":8,"type":"uint"},
+        {"name":"rx-bytes","value":9,"type":"uint"},
+        {"name":"tx-packets","value":10,"type":"uint"},
+        {"name":"tx-bytes","value":11,"type":"uint"},
+        {"name":"rx-alloc-fail","value":12,"type":"uint"},
+        {"name":"rx-hw-drops","value":13,"type":"uint"},
+        {"name":"rx-hw-drop-overruns","value":14,"type":"uint"},
+        {"name":"rx-csum-complete","value":15,"type":"uint"},
+        {"name":"rx-csum-unnecessary","value":16,"type":"uint"},
+        {"name":"rx-csum-none","value":17,"type":"uint"},
+        {"name":"rx-csum-bad","value":18,"type":"uint"},
+        {"name":"rx-hw-gro-packets","value":19,"type":"uint"},
+        {"name":"rx-hw-gro-bytes","value":20,"type":"uint"},
+        {"name":"rx-hw-gro-wire-packets","value":21,"type":"uint"},
+        {"name":"rx-hw-gro-wire-bytes","value":22,"type":"uint"},
+        {"name":"rx-hw-drop-ratelimits","value":23,"type":"uint"},
+        {"name":"tx-hw-drops","value":24,"type":"uint"},
+        {"name":"tx-hw-drop-errors","value":25,"type":"uint"},
+        {"name":"tx-csum-none","value":26,"type":"uint"},
+        {"name":"tx-needs-csum","value":27,"type":"uint"},
+        {"name":"tx-hw-gso-packets","value":28,"type":"uint"},
+        {"name":"tx-hw-gso-bytes","value":29,"type":"uint"},
+        {"name":"tx-hw-gso-wire-packets","value":30,"type":"uint"},
+        {"name":"tx-hw-gso-wire-bytes","value":31,"type":"uint"},
+        {"name":"tx-hw-drop-ratelimits","value":32,"type":"uint"},
+        {"name":"tx-stop","value":33,"type":"uint"},
+        {"name":"tx-wake","value":34,"type":"uint"}
       ]
     },
     "lease": {
@@ -584,23 +231,14 @@ export const model: FamilyModel = {
           "name": "ifindex",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "queue",
-          "value": 2,
-          "type": "nest",
-          "nested": "queue-id"
-        },
+        {"name":"queue","value":2,"type":"nest","nested":"queue-id"},
         {
           "name": "netns-id",
           "value": 3,
           "type": "s32",
-          "checks": {
-            "min": 0
-          }
+          "checks": {"min":0}
         }
       ]
     },
@@ -611,29 +249,15 @@ export const model: FamilyModel = {
           "name": "ifindex",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "queues",
-          "value": 2,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "queue-id"
-        },
-        {
-          "name": "fd",
-          "value": 3,
-          "type": "u32"
-        },
+        {"name":"queues","value":2,"type":"nest","multiAttr":true,"nested":"queue-id"},
+        {"name":"fd","value":3,"type":"u32"},
         {
           "name": "id",
           "value": 4,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         }
       ]
     },
@@ -644,36 +268,21 @@ export const model: FamilyModel = {
           "name": "id",
           "value": 1,
           "type": "uint",
-          "checks": {
-            "min": 1,
-            "max": "u32-max"
-          }
+          "checks": {"min":1,"max":"u32-max"}
         },
         {
           "name": "ifindex",
           "value": 2,
           "type": "u32",
-          "checks": {
-            "min": 1,
-            "max": "s32-max"
-          }
+          "checks": {"min":1,"max":"s32-max"}
         }
       ]
     },
     "queue-id": {
       "name": "queue-id",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "type",
-          "value": 3,
-          "type": "u32",
-          "enum": "queue-type"
-        }
+        {"name":"id","value":1,"type":"u32"},
+        {"name":"type","value":3,"type":"u32","enum":"queue-type"}
       ]
     }
   },
@@ -684,190 +293,73 @@ export const model: FamilyModel = {
       "attributeSet": "dev",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "ifindex"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "ifindex",
-            "xdp-features",
-            "xdp-zc-max-segs",
-            "xdp-rx-metadata-features",
-            "xsk-features"
-          ]
-        }
+        "request": {"value":1,"attrs":["ifindex"]},
+        "reply": {"value":1,"attrs":["ifindex","xdp-features","xdp-zc-max-segs","xdp-rx-metadata-features","xsk-features"]}
       },
       "dump": {
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "ifindex",
-            "xdp-features",
-            "xdp-zc-max-segs",
-            "xdp-rx-metadata-features",
-            "xsk-features"
-          ]
-        }
+        "reply": {"value":1,"attrs":["ifindex","xdp-features","xdp-zc-max-segs","xdp-rx-metadata-features","xsk-features"]}
       }
     },
     {
       "name": "dev-add-ntf",
       "mcgrp": "mgmt",
       "value": 2,
-      "notify": {
-        "op": "dev-get",
-        "value": 2
-      }
+      "notify": {"op":"dev-get","value":2}
     },
     {
       "name": "dev-del-ntf",
       "mcgrp": "mgmt",
       "value": 3,
-      "notify": {
-        "op": "dev-get",
-        "value": 3
-      }
+      "notify": {"op":"dev-get","value":3}
     },
     {
       "name": "dev-change-ntf",
       "mcgrp": "mgmt",
       "value": 4,
-      "notify": {
-        "op": "dev-get",
-        "value": 4
-      }
+      "notify": {"op":"dev-get","value":4}
     },
     {
       "name": "page-pool-get",
       "attributeSet": "page-pool",
       "value": 5,
       "do": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "id"
-          ]
-        },
-        "reply": {
-          "value": 5,
-          "attrs": [
-            "id",
-            "ifindex",
-            "napi-id",
-            "inflight",
-            "inflight-mem",
-            "detach-time",
-            "dmabuf",
-            "io-uring"
-          ]
-        }
+        "request": {"value":5,"attrs":["id"]},
+        "reply": {"value":5,"attrs":["id","ifindex","napi-id","inflight","inflight-mem","detach-time","dmabuf","io-uring"]}
       },
       "dump": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "ifindex"
-          ]
-        },
-        "reply": {
-          "value": 5,
-          "attrs": [
-            "id",
-            "ifindex",
-            "napi-id",
-            "inflight",
-            "inflight-mem",
-            "detach-time",
-            "dmabuf",
-            "io-uring"
-          ]
-        }
+        "request": {"value":5,"attrs":["ifindex"]},
+        "reply": {"value":5,"attrs":["id","ifindex","napi-id","inflight","inflight-mem","detach-time","dmabuf","io-uring"]}
       }
     },
     {
       "name": "page-pool-add-ntf",
       "mcgrp": "page-pool",
       "value": 6,
-      "notify": {
-        "op": "page-pool-get",
-        "value": 6
-      }
+      "notify": {"op":"page-pool-get","value":6}
     },
     {
       "name": "page-pool-del-ntf",
       "mcgrp": "page-pool",
       "value": 7,
-      "notify": {
-        "op": "page-pool-get",
-        "value": 7
-      }
+      "notify": {"op":"page-pool-get","value":7}
     },
     {
       "name": "page-pool-change-ntf",
       "mcgrp": "page-pool",
       "value": 8,
-      "notify": {
-        "op": "page-pool-get",
-        "value": 8
-      }
+      "notify": {"op":"page-pool-get","value":8}
     },
     {
       "name": "page-pool-stats-get",
       "attributeSet": "page-pool-stats",
       "value": 9,
       "do": {
-        "request": {
-          "value": 9,
-          "attrs": [
-            "info"
-          ]
-        },
-        "reply": {
-          "value": 9,
-          "attrs": [
-            "info",
-            "alloc-fast",
-            "alloc-slow",
-            "alloc-slow-high-order",
-            "alloc-empty",
-            "alloc-refill",
-            "alloc-waive",
-            "recycle-cached",
-            "recycle-cache-full",
-            "recycle-ring",
-            "recycle-ring-full",
-            "recycle-released-refcnt"
-          ]
-        }
+        "request": {"value":9,"attrs":["info"]},
+        "reply": {"value":9,"attrs":["info","alloc-fast","alloc-slow","alloc-slow-high-order","alloc-empty","alloc-refill","alloc-waive","recycle-cached","recycle-cache-full","recycle-ring","recycle-ring-full","recycle-released-refcnt"]}
       },
       "dump": {
-        "request": {
-          "value": 9,
-          "attrs": [
-            "info"
-          ]
-        },
-        "reply": {
-          "value": 9,
-          "attrs": [
-            "info",
-            "alloc-fast",
-            "alloc-slow",
-            "alloc-slow-high-order",
-            "alloc-empty",
-            "alloc-refill",
-            "alloc-waive",
-            "recycle-cached",
-            "recycle-cache-full",
-            "recycle-ring",
-            "recycle-ring-full",
-            "recycle-released-refcnt"
-          ]
-        }
+        "request": {"value":9,"attrs":["info"]},
+        "reply": {"value":9,"attrs":["info","alloc-fast","alloc-slow","alloc-slow-high-order","alloc-empty","alloc-refill","alloc-waive","recycle-cached","recycle-cache-full","recycle-ring","recycle-ring-full","recycle-released-refcnt"]}
       }
     },
     {
@@ -875,48 +367,12 @@ export const model: FamilyModel = {
       "attributeSet": "queue",
       "value": 10,
       "do": {
-        "request": {
-          "value": 10,
-          "attrs": [
-            "ifindex",
-            "type",
-            "id"
-          ]
-        },
-        "reply": {
-          "value": 10,
-          "attrs": [
-            "id",
-            "type",
-            "napi-id",
-            "ifindex",
-            "dmabuf",
-            "io-uring",
-            "xsk",
-            "lease"
-          ]
-        }
+        "request": {"value":10,"attrs":["ifindex","type","id"]},
+        "reply": {"value":10,"attrs":["id","type","napi-id","ifindex","dmabuf","io-uring","xsk","lease"]}
       },
       "dump": {
-        "request": {
-          "value": 10,
-          "attrs": [
-            "ifindex"
-          ]
-        },
-        "reply": {
-          "value": 10,
-          "attrs": [
-            "id",
-            "type",
-            "napi-id",
-            "ifindex",
-            "dmabuf",
-            "io-uring",
-            "xsk",
-            "lease"
-          ]
-        }
+        "request": {"value":10,"attrs":["ifindex"]},
+        "reply": {"value":10,"attrs":["id","type","napi-id","ifindex","dmabuf","io-uring","xsk","lease"]}
       }
     },
     {
@@ -924,46 +380,12 @@ export const model: FamilyModel = {
       "attributeSet": "napi",
       "value": 11,
       "do": {
-        "request": {
-          "value": 11,
-          "attrs": [
-            "id"
-          ]
-        },
-        "reply": {
-          "value": 11,
-          "attrs": [
-            "id",
-            "ifindex",
-            "irq",
-            "pid",
-            "defer-hard-irqs",
-            "gro-flush-timeout",
-            "irq-suspend-timeout",
-            "threaded"
-          ]
-        }
+        "request": {"value":11,"attrs":["id"]},
+        "reply": {"value":11,"attrs":["id","ifindex","irq","pid","defer-hard-irqs","gro-flush-timeout","irq-suspend-timeout","threaded"]}
       },
       "dump": {
-        "request": {
-          "value": 11,
-          "attrs": [
-            "ifindex"
-          ]
-        },
-        "reply": {
-          "value": 11,
-          "attrs": [
-            "id",
-            "ifindex",
-            "irq",
-            "pid",
-            "defer-hard-irqs",
-            "gro-flush-timeout",
-            "irq-suspend-timeout",
-            "threaded"
-          ]
-        }
+        "request": {"value":11,"attrs":["ifindex"]},
+        "reply": {"value":11,"attrs":["id","ifindex","irq","pid","defer-hard-irqs","gro-flush-timeout","irq-suspend-timeout","threaded"]}
       }
     },
     {
@@ -971,48 +393,8 @@ export const model: FamilyModel = {
       "attributeSet": "qstats",
       "value": 12,
       "dump": {
-        "request": {
-          "value": 12,
-          "attrs": [
-            "ifindex",
-            "scope"
-          ]
-        },
-        "reply": {
-          "value": 12,
-          "attrs": [
-            "ifindex",
-            "queue-type",
-            "queue-id",
-            "rx-packets",
-            "rx-bytes",
-            "tx-packets",
-            "tx-bytes",
-            "rx-alloc-fail",
-            "rx-hw-drops",
-            "rx-hw-drop-overruns",
-            "rx-csum-complete",
-            "rx-csum-unnecessary",
-            "rx-csum-none",
-            "rx-csum-bad",
-            "rx-hw-gro-packets",
-            "rx-hw-gro-bytes",
-            "rx-hw-gro-wire-packets",
-            "rx-hw-gro-wire-bytes",
-            "rx-hw-drop-ratelimits",
-            "tx-hw-drops",
-            "tx-hw-drop-errors",
-            "tx-csum-none",
-            "tx-needs-csum",
-            "tx-hw-gso-packets",
-            "tx-hw-gso-bytes",
-            "tx-hw-gso-wire-packets",
-            "tx-hw-gso-wire-bytes",
-            "tx-hw-drop-ratelimits",
-            "tx-stop",
-            "tx-wake"
-          ]
-        }
+        "request": {"value":12,"attrs":["ifindex","scope"]},
+        "reply": {"value":12,"attrs":["ifindex","queue-type","queue-id","rx-packets","rx-bytes","tx-packets","tx-bytes","rx-alloc-fail","rx-hw-drops","rx-hw-drop-overruns","rx-csum-complete","rx-csum-unnecessary","rx-csum-none","rx-csum-bad","rx-hw-gro-packets","rx-hw-gro-bytes","rx-hw-gro-wire-packets","rx-hw-gro-wire-bytes","rx-hw-drop-ratelimits","tx-hw-drops","tx-hw-drop-errors","tx-csum-none","tx-needs-csum","tx-hw-gso-packets","tx-hw-gso-bytes","tx-hw-gso-wire-packets","tx-hw-gso-wire-bytes","tx-hw-drop-ratelimits","tx-stop","tx-wake"]}
       }
     },
     {
@@ -1020,20 +402,8 @@ export const model: FamilyModel = {
       "attributeSet": "dmabuf",
       "value": 13,
       "do": {
-        "request": {
-          "value": 13,
-          "attrs": [
-            "ifindex",
-            "fd",
-            "queues"
-          ]
-        },
-        "reply": {
-          "value": 13,
-          "attrs": [
-            "id"
-          ]
-        }
+        "request": {"value":13,"attrs":["ifindex","fd","queues"]},
+        "reply": {"value":13,"attrs":["id"]}
       }
     },
     {
@@ -1041,16 +411,7 @@ export const model: FamilyModel = {
       "attributeSet": "napi",
       "value": 14,
       "do": {
-        "request": {
-          "value": 14,
-          "attrs": [
-            "id",
-            "defer-hard-irqs",
-            "gro-flush-timeout",
-            "irq-suspend-timeout",
-            "threaded"
-          ]
-        }
+        "request": {"value":14,"attrs":["id","defer-hard-irqs","gro-flush-timeout","irq-suspend-timeout","threaded"]}
       }
     },
     {
@@ -1058,19 +419,8 @@ export const model: FamilyModel = {
       "attributeSet": "dmabuf",
       "value": 15,
       "do": {
-        "request": {
-          "value": 15,
-          "attrs": [
-            "ifindex",
-            "fd"
-          ]
-        },
-        "reply": {
-          "value": 15,
-          "attrs": [
-            "id"
-          ]
-        }
+        "request": {"value":15,"attrs":["ifindex","fd"]},
+        "reply": {"value":15,"attrs":["id"]}
       }
     },
     {
@@ -1078,30 +428,14 @@ export const model: FamilyModel = {
       "attributeSet": "queue",
       "value": 16,
       "do": {
-        "request": {
-          "value": 16,
-          "attrs": [
-            "ifindex",
-            "type",
-            "lease"
-          ]
-        },
-        "reply": {
-          "value": 16,
-          "attrs": [
-            "id"
-          ]
-        }
+        "request": {"value":16,"attrs":["ifindex","type","lease"]},
+        "reply": {"value":16,"attrs":["id"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "mgmt"
-    },
-    {
-      "name": "page-pool"
-    }
+    {"name":"mgmt"},
+    {"name":"page-pool"}
   ]
 };
 

@@ -15,110 +15,41 @@ export const model: FamilyModel = {
       "name": "cache-type",
       "flags": true,
       "entries": [
-        {
-          "name": "svc_export",
-          "value": 1
-        },
-        {
-          "name": "expkey",
-          "value": 2
-        }
+        {"name":"svc_export","value":1},
+        {"name":"expkey","value":2}
       ]
     },
     "export-flags": {
       "name": "export-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "readonly",
-          "value": 1
-        },
-        {
-          "name": "insecure-port",
-          "value": 2
-        },
-        {
-          "name": "rootsquash",
-          "value": 4
-        },
-        {
-          "name": "allsquash",
-          "value": 8
-        },
-        {
-          "name": "async",
-          "value": 16
-        },
-        {
-          "name": "gathered-writes",
-          "value": 32
-        },
-        {
-          "name": "noreaddirplus",
-          "value": 64
-        },
-        {
-          "name": "security-label",
-          "value": 128
-        },
-        {
-          "name": "sign-fh",
-          "value": 256
-        },
-        {
-          "name": "nohide",
-          "value": 512
-        },
-        {
-          "name": "nosubtreecheck",
-          "value": 1024
-        },
-        {
-          "name": "noauthnlm",
-          "value": 2048
-        },
-        {
-          "name": "msnfs",
-          "value": 4096
-        },
-        {
-          "name": "fsid",
-          "value": 8192
-        },
-        {
-          "name": "crossmount",
-          "value": 16384
-        },
-        {
-          "name": "noacl",
-          "value": 32768
-        },
-        {
-          "name": "v4root",
-          "value": 65536
-        },
-        {
-          "name": "pnfs",
-          "value": 131072
-        }
+        {"name":"readonly","value":1},
+        {"name":"insecure-port","value":2},
+        {"name":"rootsquash","value":4},
+        {"name":"allsquash","value":8},
+        {"name":"async","value":16},
+        {"name":"gathered-writes","value":32},
+        {"name":"noreaddirplus","value":64},
+        {"name":"security-label","value":128},
+        {"name":"sign-fh","value":256},
+        {"name":"nohide","value":512},
+        {"name":"nosubtreecheck","value":1024},
+        {"name":"noauthnlm","value":2048},
+        {"name":"msnfs","value":4096},
+        {"name":"fsid","value":8192},
+        {"name":"crossmount","value":16384},
+        {"name":"noacl","value":32768},
+        {"name":"v4root","value":65536},
+        {"name":"pnfs","value":131072}
       ]
     },
     "xprtsec-mode": {
       "name": "xprtsec-mode",
       "flags": true,
       "entries": [
-        {
-          "name": "none",
-          "value": 1
-        },
-        {
-          "name": "tls",
-          "value": 2
-        },
-        {
-          "name": "mtls",
-          "value": 4
-        }
+        {"name":"none","value":1},
+        {"name":"tls","value":2},
+        {"name":"mtls","value":4}
       ]
     }
   },
@@ -127,407 +58,144 @@ export const model: FamilyModel = {
     "cache-notify": {
       "name": "cache-notify",
       "attrs": [
-        {
-          "name": "cache-type",
-          "value": 1,
-          "type": "u32",
-          "enum": "cache-type"
-        }
+        {"name":"cache-type","value":1,"type":"u32","enum":"cache-type"}
       ]
     },
     "rpc-status": {
       "name": "rpc-status",
       "attrs": [
-        {
-          "name": "xid",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "prog",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "version",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "proc",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "service-time",
-          "value": 6,
-          "type": "s64"
-        },
-        {
-          "name": "pad",
-          "value": 7,
-          "type": "pad"
-        },
-        {
-          "name": "saddr4",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "daddr4",
-          "value": 9,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "saddr6",
-          "value": 10,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "daddr6",
-          "value": 11,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "sport",
-          "value": 12,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dport",
-          "value": 13,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "compound-ops",
-          "value": 14,
-          "type": "u32",
-          "multiAttr": true
-        }
+        {"name":"xid","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":2,"type":"u32"},
+        {"name":"prog","value":3,"type":"u32"},
+        {"name":"version","value":4,"type":"u8"},
+        {"name":"proc","value":5,"type":"u32"},
+        {"name":"service-time","value":6,"type":"s64"},
+        {"name":"pad","value":7,"type":"pad"},
+        {"name":"saddr4","value":8,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"daddr4","value":9,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"saddr6","value":10,"type":"binary","displayHint":"ipv6"},
+        {"name":"daddr6","value":11,"type":"binary","displayHint":"ipv6"},
+        {"name":"sport","value":12,"type":"u16","byteOrder":"big-endian"},
+        {"name":"dport","value":13,"type":"u16","byteOrder":"big-endian"},
+        {"name":"compound-ops","value":14,"type":"u32","multiAttr":true}
       ]
     },
     "server": {
       "name": "server",
       "attrs": [
-        {
-          "name": "threads",
-          "value": 1,
-          "type": "u32",
-          "multiAttr": true
-        },
-        {
-          "name": "gracetime",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "leasetime",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "scope",
-          "value": 4,
-          "type": "string"
-        },
-        {
-          "name": "min-threads",
-          "value": 5,
-          "type": "u32"
-        },
+        {"name":"threads","value":1,"type":"u32","multiAttr":true},
+        {"name":"gracetime","value":2,"type":"u32"},
+        {"name":"leasetime","value":3,"type":"u32"},
+        {"name":"scope","value":4,"type":"string"},
+        {"name":"min-threads","value":5,"type":"u32"},
         {
           "name": "fh-key",
           "value": 6,
           "type": "binary",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         }
       ]
     },
     "version": {
       "name": "version",
       "attrs": [
-        {
-          "name": "major",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "minor",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "enabled",
-          "value": 3,
-          "type": "flag"
-        }
+        {"name":"major","value":1,"type":"u32"},
+        {"name":"minor","value":2,"type":"u32"},
+        {"name":"enabled","value":3,"type":"flag"}
       ]
     },
     "server-proto": {
       "name": "server-proto",
       "attrs": [
-        {
-          "name": "version",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "version"
-        }
+        {"name":"version","value":1,"type":"nest","multiAttr":true,"nested":"version"}
       ]
     },
     "sock": {
       "name": "sock",
       "attrs": [
-        {
-          "name": "addr",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "transport-name",
-          "value": 2,
-          "type": "string"
-        }
+        {"name":"addr","value":1,"type":"binary"},
+        {"name":"transport-name","value":2,"type":"string"}
       ]
     },
     "server-sock": {
       "name": "server-sock",
       "attrs": [
-        {
-          "name": "addr",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "sock"
-        }
+        {"name":"addr","value":1,"type":"nest","multiAttr":true,"nested":"sock"}
       ]
     },
     "pool-mode": {
       "name": "pool-mode",
       "attrs": [
-        {
-          "name": "mode",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "npools",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"mode","value":1,"type":"string"},
+        {"name":"npools","value":2,"type":"u32"}
       ]
     },
     "fslocation": {
       "name": "fslocation",
       "attrs": [
-        {
-          "name": "host",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "path",
-          "value": 2,
-          "type": "string"
-        }
+        {"name":"host","value":1,"type":"string"},
+        {"name":"path","value":2,"type":"string"}
       ]
     },
     "fslocations": {
       "name": "fslocations",
       "attrs": [
-        {
-          "name": "location",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "fslocation"
-        }
+        {"name":"location","value":1,"type":"nest","multiAttr":true,"nested":"fslocation"}
       ]
     },
     "auth-flavor": {
       "name": "auth-flavor",
       "attrs": [
-        {
-          "name": "pseudoflavor",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u32",
-          "enum": "export-flags",
-          "enumAsFlags": true
-        }
+        {"name":"pseudoflavor","value":1,"type":"u32"},
+        {"name":"flags","value":2,"type":"u32","enum":"export-flags","enumAsFlags":true}
       ]
     },
     "svc-export": {
       "name": "svc-export",
       "attrs": [
-        {
-          "name": "seqno",
-          "value": 1,
-          "type": "u64"
-        },
-        {
-          "name": "client",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "path",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "negative",
-          "value": 4,
-          "type": "flag"
-        },
-        {
-          "name": "expiry",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "anon-uid",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "anon-gid",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "fslocations",
-          "value": 8,
-          "type": "nest",
-          "nested": "fslocations"
-        },
-        {
-          "name": "uuid",
-          "value": 9,
-          "type": "binary"
-        },
-        {
-          "name": "secinfo",
-          "value": 10,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "auth-flavor"
-        },
-        {
-          "name": "xprtsec",
-          "value": 11,
-          "type": "u32",
-          "enum": "xprtsec-mode",
-          "multiAttr": true
-        },
-        {
-          "name": "flags",
-          "value": 12,
-          "type": "u32",
-          "enum": "export-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "fsid",
-          "value": 13,
-          "type": "s32"
-        }
+        {"name":"seqno","value":1,"type":"u64"},
+        {"name":"client","value":2,"type":"string"},
+        {"name":"path","value":3,"type":"string"},
+        {"name":"negative","value":4,"type":"flag"},
+        {"name":"expiry","value":5,"type":"u64"},
+        {"name":"anon-uid","value":6,"type":"u32"},
+        {"name":"anon-gid","value":7,"type":"u32"},
+        {"name":"fslocations","value":8,"type":"nest","nested":"fslocations"},
+        {"name":"uuid","value":9,"type":"binary"},
+        {"name":"secinfo","value":10,"type":"nest","multiAttr":true,"nested":"auth-flavor"},
+        {"name":"xprtsec","value":11,"type":"u32","enum":"xprtsec-mode","multiAttr":true},
+        {"name":"flags","value":12,"type":"u32","enum":"export-flags","enumAsFlags":true},
+        {"name":"fsid","value":13,"type":"s32"}
       ]
     },
     "svc-export-reqs": {
       "name": "svc-export-reqs",
       "attrs": [
-        {
-          "name": "requests",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "svc-export"
-        }
+        {"name":"requests","value":1,"type":"nest","multiAttr":true,"nested":"svc-export"}
       ]
     },
     "expkey": {
       "name": "expkey",
       "attrs": [
-        {
-          "name": "seqno",
-          "value": 1,
-          "type": "u64"
-        },
-        {
-          "name": "client",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "fsidtype",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "fsid",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "negative",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "expiry",
-          "value": 6,
-          "type": "u64"
-        },
-        {
-          "name": "path",
-          "value": 7,
-          "type": "string"
-        }
+        {"name":"seqno","value":1,"type":"u64"},
+        {"name":"client","value":2,"type":"string"},
+        {"name":"fsidtype","value":3,"type":"u8"},
+        {"name":"fsid","value":4,"type":"binary"},
+        {"name":"negative","value":5,"type":"flag"},
+        {"name":"expiry","value":6,"type":"u64"},
+        {"name":"path","value":7,"type":"string"}
       ]
     },
     "expkey-reqs": {
       "name": "expkey-reqs",
       "attrs": [
-        {
-          "name": "requests",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "expkey"
-        }
+        {"name":"requests","value":1,"type":"nest","multiAttr":true,"nested":"expkey"}
       ]
     },
     "cache-flush": {
       "name": "cache-flush",
       "attrs": [
-        {
-          "name": "mask",
-          "value": 1,
-          "type": "u32",
-          "enum": "cache-type",
-          "enumAsFlags": true
-        }
+        {"name":"mask","value":1,"type":"u32","enum":"cache-type","enumAsFlags":true}
       ]
     },
     "unlock-ip": {
@@ -537,30 +205,20 @@ export const model: FamilyModel = {
           "name": "address",
           "value": 1,
           "type": "binary",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         }
       ]
     },
     "unlock-filesystem": {
       "name": "unlock-filesystem",
       "attrs": [
-        {
-          "name": "path",
-          "value": 1,
-          "type": "string"
-        }
+        {"name":"path","value":1,"type":"string"}
       ]
     },
     "unlock-export": {
       "name": "unlock-export",
       "attrs": [
-        {
-          "name": "path",
-          "value": 1,
-          "type": "string"
-        }
+        {"name":"path","value":1,"type":"string"}
       ]
     }
   },
@@ -571,24 +229,7 @@ export const model: FamilyModel = {
       "attributeSet": "rpc-status",
       "value": 1,
       "dump": {
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "xid",
-            "flags",
-            "prog",
-            "version",
-            "proc",
-            "service-time",
-            "saddr4",
-            "daddr4",
-            "saddr6",
-            "daddr6",
-            "sport",
-            "dport",
-            "compound-ops"
-          ]
-        }
+        "reply": {"value":1,"attrs":["xid","flags","prog","version","proc","service-time","saddr4","daddr4","saddr6","daddr6","sport","dport","compound-ops"]}
       }
     },
     {
@@ -596,17 +237,7 @@ export const model: FamilyModel = {
       "attributeSet": "server",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "threads",
-            "gracetime",
-            "leasetime",
-            "scope",
-            "min-threads",
-            "fh-key"
-          ]
-        }
+        "request": {"value":2,"attrs":["threads","gracetime","leasetime","scope","min-threads","fh-key"]}
       }
     },
     {
@@ -614,16 +245,7 @@ export const model: FamilyModel = {
       "attributeSet": "server",
       "value": 3,
       "do": {
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "threads",
-            "gracetime",
-            "leasetime",
-            "scope",
-            "min-threads"
-          ]
-        }
+        "reply": {"value":3,"attrs":["threads","gracetime","leasetime","scope","min-threads"]}
       }
     },
     {
@@ -631,12 +253,7 @@ export const model: FamilyModel = {
       "attributeSet": "server-proto",
       "value": 4,
       "do": {
-        "request": {
-          "value": 4,
-          "attrs": [
-            "version"
-          ]
-        }
+        "request": {"value":4,"attrs":["version"]}
       }
     },
     {
@@ -644,12 +261,7 @@ export const model: FamilyModel = {
       "attributeSet": "server-proto",
       "value": 5,
       "do": {
-        "reply": {
-          "value": 5,
-          "attrs": [
-            "version"
-          ]
-        }
+        "reply": {"value":5,"attrs":["version"]}
       }
     },
     {
@@ -657,12 +269,7 @@ export const model: FamilyModel = {
       "attributeSet": "server-sock",
       "value": 6,
       "do": {
-        "request": {
-          "value": 6,
-          "attrs": [
-            "addr"
-          ]
-        }
+        "request": {"value":6,"attrs":["addr"]}
       }
     },
     {
@@ -670,12 +277,7 @@ export const model: FamilyModel = {
       "attributeSet": "server-sock",
       "value": 7,
       "do": {
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "addr"
-          ]
-        }
+        "reply": {"value":7,"attrs":["addr"]}
       }
     },
     {
@@ -683,12 +285,7 @@ export const model: FamilyModel = {
       "attributeSet": "pool-mode",
       "value": 8,
       "do": {
-        "request": {
-          "value": 8,
-          "attrs": [
-            "mode"
-          ]
-        }
+        "request": {"value":8,"attrs":["mode"]}
       }
     },
     {
@@ -696,13 +293,7 @@ export const model: FamilyModel = {
       "attributeSet": "pool-mode",
       "value": 9,
       "do": {
-        "reply": {
-          "value": 9,
-          "attrs": [
-            "mode",
-            "npools"
-          ]
-        }
+        "reply": {"value":9,"attrs":["mode","npools"]}
       }
     },
     {
@@ -710,24 +301,14 @@ export const model: FamilyModel = {
       "attributeSet": "cache-notify",
       "mcgrp": "exportd",
       "value": 10,
-      "event": {
-        "value": 10,
-        "attrs": [
-          "cache-type"
-        ]
-      }
+      "event": {"value":10,"attrs":["cache-type"]}
     },
     {
       "name": "svc-export-get-reqs",
       "attributeSet": "svc-export-reqs",
       "value": 11,
       "dump": {
-        "reply": {
-          "value": 11,
-          "attrs": [
-            "requests"
-          ]
-        }
+        "reply": {"value":11,"attrs":["requests"]}
       }
     },
     {
@@ -735,12 +316,7 @@ export const model: FamilyModel = {
       "attributeSet": "svc-export-reqs",
       "value": 12,
       "do": {
-        "request": {
-          "value": 12,
-          "attrs": [
-            "requests"
-          ]
-        }
+        "request": {"value":12,"attrs":["requests"]}
       }
     },
     {
@@ -748,12 +324,7 @@ export const model: FamilyModel = {
       "attributeSet": "expkey-reqs",
       "value": 13,
       "dump": {
-        "reply": {
-          "value": 13,
-          "attrs": [
-            "requests"
-          ]
-        }
+        "reply": {"value":13,"attrs":["requests"]}
       }
     },
     {
@@ -761,12 +332,7 @@ export const model: FamilyModel = {
       "attributeSet": "expkey-reqs",
       "value": 14,
       "do": {
-        "request": {
-          "value": 14,
-          "attrs": [
-            "requests"
-          ]
-        }
+        "request": {"value":14,"attrs":["requests"]}
       }
     },
     {
@@ -774,12 +340,7 @@ export const model: FamilyModel = {
       "attributeSet": "cache-flush",
       "value": 15,
       "do": {
-        "request": {
-          "value": 15,
-          "attrs": [
-            "mask"
-          ]
-        }
+        "request": {"value":15,"attrs":["mask"]}
       }
     },
     {
@@ -787,12 +348,7 @@ export const model: FamilyModel = {
       "attributeSet": "unlock-ip",
       "value": 16,
       "do": {
-        "request": {
-          "value": 16,
-          "attrs": [
-            "address"
-          ]
-        }
+        "request": {"value":16,"attrs":["address"]}
       }
     },
     {
@@ -800,12 +356,7 @@ export const model: FamilyModel = {
       "attributeSet": "unlock-filesystem",
       "value": 17,
       "do": {
-        "request": {
-          "value": 17,
-          "attrs": [
-            "path"
-          ]
-        }
+        "request": {"value":17,"attrs":["path"]}
       }
     },
     {
@@ -813,22 +364,13 @@ export const model: FamilyModel = {
       "attributeSet": "unlock-export",
       "value": 18,
       "do": {
-        "request": {
-          "value": 18,
-          "attrs": [
-            "path"
-          ]
-        }
+        "request": {"value":18,"attrs":["path"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "none"
-    },
-    {
-      "name": "exportd"
-    }
+    {"name":"none"},
+    {"name":"exportd"}
   ]
 };
 

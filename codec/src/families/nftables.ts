@@ -15,1246 +15,514 @@ export const model: FamilyModel = {
       "name": "meta-keys",
       "flags": false,
       "entries": [
-        {
-          "name": "len",
-          "value": 0
-        },
-        {
-          "name": "protocol",
-          "value": 1
-        },
-        {
-          "name": "priority",
-          "value": 2
-        },
-        {
-          "name": "mark",
-          "value": 3
-        },
-        {
-          "name": "iif",
-          "value": 4
-        },
-        {
-          "name": "oif",
-          "value": 5
-        },
-        {
-          "name": "iifname",
-          "value": 6
-        },
-        {
-          "name": "oifname",
-          "value": 7
-        },
-        {
-          "name": "iftype",
-          "value": 8
-        },
-        {
-          "name": "oiftype",
-          "value": 9
-        },
-        {
-          "name": "skuid",
-          "value": 10
-        },
-        {
-          "name": "skgid",
-          "value": 11
-        },
-        {
-          "name": "nftrace",
-          "value": 12
-        },
-        {
-          "name": "rtclassid",
-          "value": 13
-        },
-        {
-          "name": "secmark",
-          "value": 14
-        },
-        {
-          "name": "nfproto",
-          "value": 15
-        },
-        {
-          "name": "l4-proto",
-          "value": 16
-        },
-        {
-          "name": "bri-iifname",
-          "value": 17
-        },
-        {
-          "name": "bri-oifname",
-          "value": 18
-        },
-        {
-          "name": "pkttype",
-          "value": 19
-        },
-        {
-          "name": "cpu",
-          "value": 20
-        },
-        {
-          "name": "iifgroup",
-          "value": 21
-        },
-        {
-          "name": "oifgroup",
-          "value": 22
-        },
-        {
-          "name": "cgroup",
-          "value": 23
-        },
-        {
-          "name": "prandom",
-          "value": 24
-        },
-        {
-          "name": "secpath",
-          "value": 25
-        },
-        {
-          "name": "iifkind",
-          "value": 26
-        },
-        {
-          "name": "oifkind",
-          "value": 27
-        },
-        {
-          "name": "bri-iifpvid",
-          "value": 28
-        },
-        {
-          "name": "bri-iifvproto",
-          "value": 29
-        },
-        {
-          "name": "time-ns",
-          "value": 30
-        },
-        {
-          "name": "time-day",
-          "value": 31
-        },
-        {
-          "name": "time-hour",
-          "value": 32
-        },
-        {
-          "name": "sdif",
-          "value": 33
-        },
-        {
-          "name": "sdifname",
-          "value": 34
-        },
-        {
-          "name": "bri-broute",
-          "value": 35
-        }
+        {"name":"len","value":0},
+        {"name":"protocol","value":1},
+        {"name":"priority","value":2},
+        {"name":"mark","value":3},
+        {"name":"iif","value":4},
+        {"name":"oif","value":5},
+        {"name":"iifname","value":6},
+        {"name":"oifname","value":7},
+        {"name":"iftype","value":8},
+        {"name":"oiftype","value":9},
+        {"name":"skuid","value":10},
+        {"name":"skgid","value":11},
+        {"name":"nftrace","value":12},
+        {"name":"rtclassid","value":13},
+        {"name":"secmark","value":14},
+        {"name":"nfproto","value":15},
+        {"name":"l4-proto","value":16},
+        {"name":"bri-iifname","value":17},
+        {"name":"bri-oifname","value":18},
+        {"name":"pkttype","value":19},
+        {"name":"cpu","value":20},
+        {"name":"iifgroup","value":21},
+        {"name":"oifgroup","value":22},
+        {"name":"cgroup","value":23},
+        {"name":"prandom","value":24},
+        {"name":"secpath","value":25},
+        {"name":"iifkind","value":26},
+        {"name":"oifkind","value":27},
+        {"name":"bri-iifpvid","value":28},
+        {"name":"bri-iifvproto","value":29},
+        {"name":"time-ns","value":30},
+        {"name":"time-day","value":31},
+        {"name":"time-hour","value":32},
+        {"name":"sdif","value":33},
+        {"name":"sdifname","value":34},
+        {"name":"bri-broute","value":35}
       ]
     },
     "bitwise-ops": {
       "name": "bitwise-ops",
       "flags": false,
       "entries": [
-        {
-          "name": "mask-xor",
-          "value": 0
-        },
-        {
-          "name": "lshift",
-          "value": 1
-        },
-        {
-          "name": "rshift",
-          "value": 2
-        },
-        {
-          "name": "and",
-          "value": 3
-        },
-        {
-          "name": "or",
-          "value": 4
-        },
-        {
-          "name": "xor",
-          "value": 5
-        }
+        {"name":"mask-xor","value":0},
+        {"name":"lshift","value":1},
+        {"name":"rshift","value":2},
+        {"name":"and","value":3},
+        {"name":"or","value":4},
+        {"name":"xor","value":5}
       ]
     },
     "cmp-ops": {
       "name": "cmp-ops",
       "flags": false,
       "entries": [
-        {
-          "name": "eq",
-          "value": 0
-        },
-        {
-          "name": "neq",
-          "value": 1
-        },
-        {
-          "name": "lt",
-          "value": 2
-        },
-        {
-          "name": "lte",
-          "value": 3
-        },
-        {
-          "name": "gt",
-          "value": 4
-        },
-        {
-          "name": "gte",
-          "value": 5
-        }
+        {"name":"eq","value":0},
+        {"name":"neq","value":1},
+        {"name":"lt","value":2},
+        {"name":"lte","value":3},
+        {"name":"gt","value":4},
+        {"name":"gte","value":5}
       ]
     },
     "object-type": {
       "name": "object-type",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "counter",
-          "value": 1
-        },
-        {
-          "name": "quota",
-          "value": 2
-        },
-        {
-          "name": "ct-helper",
-          "value": 3
-        },
-        {
-          "name": "limit",
-          "value": 4
-        },
-        {
-          "name": "connlimit",
-          "value": 5
-        },
-        {
-          "name": "tunnel",
-          "value": 6
-        },
-        {
-          "name": "ct-timeout",
-          "value": 7
-        },
-        {
-          "name": "secmark",
-          "value": 8
-        },
-        {
-          "name": "ct-expect",
-          "value": 9
-        },
-        {
-          "name": "synproxy",
-          "value": 10
-        }
+        {"name":"unspec","value":0},
+        {"name":"counter","value":1},
+        {"name":"quota","value":2},
+        {"name":"ct-helper","value":3},
+        {"name":"limit","value":4},
+        {"name":"connlimit","value":5},
+        {"name":"tunnel","value":6},
+        {"name":"ct-timeout","value":7},
+        {"name":"secmark","value":8},
+        {"name":"ct-expect","value":9},
+        {"name":"synproxy","value":10}
       ]
     },
     "nat-range-flags": {
       "name": "nat-range-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "map-ips",
-          "value": 1
-        },
-        {
-          "name": "proto-specified",
-          "value": 2
-        },
-        {
-          "name": "proto-random",
-          "value": 4
-        },
-        {
-          "name": "persistent",
-          "value": 8
-        },
-        {
-          "name": "proto-random-fully",
-          "value": 16
-        },
-        {
-          "name": "proto-offset",
-          "value": 32
-        },
-        {
-          "name": "netmap",
-          "value": 64
-        }
+        {"name":"map-ips","value":1},
+        {"name":"proto-specified","value":2},
+        {"name":"proto-random","value":4},
+        {"name":"persistent","value":8},
+        {"name":"proto-random-fully","value":16},
+        {"name":"proto-offset","value":32},
+        {"name":"netmap","value":64}
       ]
     },
     "table-flags": {
       "name": "table-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "dormant",
-          "value": 1
-        },
-        {
-          "name": "owner",
-          "value": 2
-        },
-        {
-          "name": "persist",
-          "value": 4
-        }
+        {"name":"dormant","value":1},
+        {"name":"owner","value":2},
+        {"name":"persist","value":4}
       ]
     },
     "chain-flags": {
       "name": "chain-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "base",
-          "value": 1
-        },
-        {
-          "name": "hw-offload",
-          "value": 2
-        },
-        {
-          "name": "binding",
-          "value": 4
-        }
+        {"name":"base","value":1},
+        {"name":"hw-offload","value":2},
+        {"name":"binding","value":4}
       ]
     },
     "set-flags": {
       "name": "set-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "anonymous",
-          "value": 1
-        },
-        {
-          "name": "constant",
-          "value": 2
-        },
-        {
-          "name": "interval",
-          "value": 4
-        },
-        {
-          "name": "map",
-          "value": 8
-        },
-        {
-          "name": "timeout",
-          "value": 16
-        },
-        {
-          "name": "eval",
-          "value": 32
-        },
-        {
-          "name": "object",
-          "value": 64
-        },
-        {
-          "name": "concat",
-          "value": 128
-        },
-        {
-          "name": "expr",
-          "value": 256
-        }
+        {"name":"anonymous","value":1},
+        {"name":"constant","value":2},
+        {"name":"interval","value":4},
+        {"name":"map","value":8},
+        {"name":"timeout","value":16},
+        {"name":"eval","value":32},
+        {"name":"object","value":64},
+        {"name":"concat","value":128},
+        {"name":"expr","value":256}
       ]
     },
     "set-elem-flags": {
       "name": "set-elem-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "interval-end",
-          "value": 1
-        },
-        {
-          "name": "catchall",
-          "value": 2
-        }
+        {"name":"interval-end","value":1},
+        {"name":"catchall","value":2}
       ]
     },
     "lookup-flags": {
       "name": "lookup-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "invert",
-          "value": 1
-        }
+        {"name":"invert","value":1}
       ]
     },
     "ct-keys": {
       "name": "ct-keys",
       "flags": false,
       "entries": [
-        {
-          "name": "state",
-          "value": 0
-        },
-        {
-          "name": "direction",
-          "value": 1
-        },
-        {
-          "name": "status",
-          "value": 2
-        },
-        {
-          "name": "mark",
-          "value": 3
-        },
-        {
-          "name": "secmark",
-          "value": 4
-        },
-        {
-          "name": "expiration",
-          "value": 5
-        },
-        {
-          "name": "helper",
-          "value": 6
-        },
-        {
-          "name": "l3protocol",
-          "value": 7
-        },
-        {
-          "name": "src",
-          "value": 8
-        },
-        {
-          "name": "dst",
-          "value": 9
-        },
-        {
-          "name": "protocol",
-          "value": 10
-        },
-        {
-          "name": "proto-src",
-          "value": 11
-        },
-        {
-          "name": "proto-dst",
-          "value": 12
-        },
-        {
-          "name": "labels",
-          "value": 13
-        },
-        {
-          "name": "pkts",
-          "value": 14
-        },
-        {
-          "name": "bytes",
-          "value": 15
-        },
-        {
-          "name": "avgpkt",
-          "value": 16
-        },
-        {
-          "name": "zone",
-          "value": 17
-        },
-        {
-          "name": "eventmask",
-          "value": 18
-        },
-        {
-          "name": "src-ip",
-          "value": 19
-        },
-        {
-          "name": "dst-ip",
-          "value": 20
-        },
-        {
-          "name": "src-ip6",
-          "value": 21
-        },
-        {
-          "name": "dst-ip6",
-          "value": 22
-        },
-        {
-          "name": "ct-id",
-          "value": 23
-        }
+        {"name":"state","value":0},
+        {"name":"direction","value":1},
+        {"name":"status","value":2},
+        {"name":"mark","value":3},
+        {"name":"secmark","value":4},
+        {"name":"expiration","value":5},
+        {"name":"helper","value":6},
+        {"name":"l3protocol","value":7},
+        {"name":"src","value":8},
+        {"name":"dst","value":9},
+        {"name":"protocol","value":10},
+        {"name":"proto-src","value":11},
+        {"name":"proto-dst","value":12},
+        {"name":"labels","value":13},
+        {"name":"pkts","value":14},
+        {"name":"bytes","value":15},
+        {"name":"avgpkt","value":16},
+        {"name":"zone","value":17},
+        {"name":"eventmask","value":18},
+        {"name":"src-ip","value":19},
+        {"name":"dst-ip","value":20},
+        {"name":"src-ip6","value":21},
+        {"name":"dst-ip6","value":22},
+        {"name":"ct-id","value":23}
       ]
     },
     "ct-direction": {
       "name": "ct-direction",
       "flags": false,
       "entries": [
-        {
-          "name": "original",
-          "value": 0
-        },
-        {
-          "name": "reply",
-          "value": 1
-        }
+        {"name":"original","value":0},
+        {"name":"reply","value":1}
       ]
     },
     "quota-flags": {
       "name": "quota-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "invert",
-          "value": 1
-        },
-        {
-          "name": "depleted",
-          "value": 2
-        }
+        {"name":"invert","value":1},
+        {"name":"depleted","value":2}
       ]
     },
     "verdict-code": {
       "name": "verdict-code",
       "flags": false,
       "entries": [
-        {
-          "name": "continue",
-          "value": 4294967295
-        },
-        {
-          "name": "break",
-          "value": 4294967294
-        },
-        {
-          "name": "jump",
-          "value": 4294967293
-        },
-        {
-          "name": "goto",
-          "value": 4294967292
-        },
-        {
-          "name": "return",
-          "value": 4294967291
-        },
-        {
-          "name": "drop",
-          "value": 0
-        },
-        {
-          "name": "accept",
-          "value": 1
-        },
-        {
-          "name": "stolen",
-          "value": 2
-        },
-        {
-          "name": "queue",
-          "value": 3
-        },
-        {
-          "name": "repeat",
-          "value": 4
-        }
+        {"name":"continue","value":4294967295},
+        {"name":"break","value":4294967294},
+        {"name":"jump","value":4294967293},
+        {"name":"goto","value":4294967292},
+        {"name":"return","value":4294967291},
+        {"name":"drop","value":0},
+        {"name":"accept","value":1},
+        {"name":"stolen","value":2},
+        {"name":"queue","value":3},
+        {"name":"repeat","value":4}
       ]
     },
     "fib-result": {
       "name": "fib-result",
       "flags": false,
       "entries": [
-        {
-          "name": "oif",
-          "value": 0
-        },
-        {
-          "name": "oifname",
-          "value": 1
-        },
-        {
-          "name": "addrtype",
-          "value": 2
-        }
+        {"name":"oif","value":0},
+        {"name":"oifname","value":1},
+        {"name":"addrtype","value":2}
       ]
     },
     "fib-flags": {
       "name": "fib-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "saddr",
-          "value": 1
-        },
-        {
-          "name": "daddr",
-          "value": 2
-        },
-        {
-          "name": "mark",
-          "value": 4
-        },
-        {
-          "name": "iif",
-          "value": 8
-        },
-        {
-          "name": "oif",
-          "value": 16
-        },
-        {
-          "name": "present",
-          "value": 32
-        }
+        {"name":"saddr","value":1},
+        {"name":"daddr","value":2},
+        {"name":"mark","value":4},
+        {"name":"iif","value":8},
+        {"name":"oif","value":16},
+        {"name":"present","value":32}
       ]
     },
     "reject-types": {
       "name": "reject-types",
       "flags": false,
       "entries": [
-        {
-          "name": "icmp-unreach",
-          "value": 0
-        },
-        {
-          "name": "tcp-rst",
-          "value": 1
-        },
-        {
-          "name": "icmpx-unreach",
-          "value": 2
-        }
+        {"name":"icmp-unreach","value":0},
+        {"name":"tcp-rst","value":1},
+        {"name":"icmpx-unreach","value":2}
       ]
     },
     "reject-inet-code": {
       "name": "reject-inet-code",
       "flags": false,
       "entries": [
-        {
-          "name": "icmpx-no-route",
-          "value": 0
-        },
-        {
-          "name": "icmpx-port-unreach",
-          "value": 1
-        },
-        {
-          "name": "icmpx-host-unreach",
-          "value": 2
-        },
-        {
-          "name": "icmpx-admin-prohibited",
-          "value": 3
-        }
+        {"name":"icmpx-no-route","value":0},
+        {"name":"icmpx-port-unreach","value":1},
+        {"name":"icmpx-host-unreach","value":2},
+        {"name":"icmpx-admin-prohibited","value":3}
       ]
     },
     "payload-base": {
       "name": "payload-base",
       "flags": false,
       "entries": [
-        {
-          "name": "link-layer-header",
-          "value": 0
-        },
-        {
-          "name": "network-header",
-          "value": 1
-        },
-        {
-          "name": "transport-header",
-          "value": 2
-        },
-        {
-          "name": "inner-header",
-          "value": 3
-        },
-        {
-          "name": "tun-header",
-          "value": 4
-        }
+        {"name":"link-layer-header","value":0},
+        {"name":"network-header","value":1},
+        {"name":"transport-header","value":2},
+        {"name":"inner-header","value":3},
+        {"name":"tun-header","value":4}
       ]
     },
     "range-ops": {
       "name": "range-ops",
       "flags": false,
       "entries": [
-        {
-          "name": "eq",
-          "value": 0
-        },
-        {
-          "name": "neq",
-          "value": 1
-        }
+        {"name":"eq","value":0},
+        {"name":"neq","value":1}
       ]
     },
     "registers": {
       "name": "registers",
       "flags": false,
       "entries": [
-        {
-          "name": "reg-verdict",
-          "value": 0
-        },
-        {
-          "name": "reg-1",
-          "value": 1
-        },
-        {
-          "name": "reg-2",
-          "value": 2
-        },
-        {
-          "name": "reg-3",
-          "value": 3
-        },
-        {
-          "name": "reg-4",
-          "value": 4
-        },
-        {
-          "name": "reg32-00",
-          "value": 8
-        },
-        {
-          "name": "reg32-01",
-          "value": 9
-        },
-        {
-          "name": "reg32-02",
-          "value": 10
-        },
-        {
-          "name": "reg32-03",
-          "value": 11
-        },
-        {
-          "name": "reg32-04",
-          "value": 12
-        },
-        {
-          "name": "reg32-05",
-          "value": 13
-        },
-        {
-          "name": "reg32-06",
-          "value": 14
-        },
-        {
-          "name": "reg32-07",
-          "value": 15
-        },
-        {
-          "name": "reg32-08",
-          "value": 16
-        },
-        {
-          "name": "reg32-09",
-          "value": 17
-        },
-        {
-          "name": "reg32-10",
-          "value": 18
-        },
-        {
-          "name": "reg32-11",
-          "value": 19
-        },
-        {
-          "name": "reg32-12",
-          "value": 20
-        },
-        {
-          "name": "reg32-13",
-          "value": 21
-        },
-        {
-          "name": "reg32-14",
-          "value": 22
-        },
-        {
-          "name": "reg32-15",
-          "value": 23
-        }
+        {"name":"reg-verdict","value":0},
+        {"name":"reg-1","value":1},
+        {"name":"reg-2","value":2},
+        {"name":"reg-3","value":3},
+        {"name":"reg-4","value":4},
+        {"name":"reg32-00","value":8},
+        {"name":"reg32-01","value":9},
+        {"name":"reg32-02","value":10},
+        {"name":"reg32-03","value":11},
+        {"name":"reg32-04","value":12},
+        {"name":"reg32-05","value":13},
+        {"name":"reg32-06","value":14},
+        {"name":"reg32-07","value":15},
+        {"name":"reg32-08","value":16},
+        {"name":"reg32-09","value":17},
+        {"name":"reg32-10","value":18},
+        {"name":"reg32-11","value":19},
+        {"name":"reg32-12","value":20},
+        {"name":"reg32-13","value":21},
+        {"name":"reg32-14","value":22},
+        {"name":"reg32-15","value":23}
       ]
     },
     "numgen-types": {
       "name": "numgen-types",
       "flags": false,
       "entries": [
-        {
-          "name": "incremental",
-          "value": 0
-        },
-        {
-          "name": "random",
-          "value": 1
-        }
+        {"name":"incremental","value":0},
+        {"name":"random","value":1}
       ]
     },
     "log-level": {
       "name": "log-level",
       "flags": false,
       "entries": [
-        {
-          "name": "emerg",
-          "value": 0
-        },
-        {
-          "name": "alert",
-          "value": 1
-        },
-        {
-          "name": "crit",
-          "value": 2
-        },
-        {
-          "name": "err",
-          "value": 3
-        },
-        {
-          "name": "warning",
-          "value": 4
-        },
-        {
-          "name": "notice",
-          "value": 5
-        },
-        {
-          "name": "info",
-          "value": 6
-        },
-        {
-          "name": "debug",
-          "value": 7
-        },
-        {
-          "name": "audit",
-          "value": 8
-        }
+        {"name":"emerg","value":0},
+        {"name":"alert","value":1},
+        {"name":"crit","value":2},
+        {"name":"err","value":3},
+        {"name":"warning","value":4},
+        {"name":"notice","value":5},
+        {"name":"info","value":6},
+        {"name":"debug","value":7},
+        {"name":"audit","value":8}
       ]
     },
     "log-flags": {
       "name": "log-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "tcpseq",
-          "value": 1
-        },
-        {
-          "name": "tcpopt",
-          "value": 2
-        },
-        {
-          "name": "ipopt",
-          "value": 4
-        },
-        {
-          "name": "uid",
-          "value": 8
-        },
-        {
-          "name": "nflog",
-          "value": 16
-        },
-        {
-          "name": "macdecode",
-          "value": 32
-        }
+        {"name":"tcpseq","value":1},
+        {"name":"tcpopt","value":2},
+        {"name":"ipopt","value":4},
+        {"name":"uid","value":8},
+        {"name":"nflog","value":16},
+        {"name":"macdecode","value":32}
       ]
     },
     "byteorder-ops": {
       "name": "byteorder-ops",
       "flags": false,
       "entries": [
-        {
-          "name": "ntoh",
-          "value": 0
-        },
-        {
-          "name": "hton",
-          "value": 1
-        }
+        {"name":"ntoh","value":0},
+        {"name":"hton","value":1}
       ]
     },
     "dynset-ops": {
       "name": "dynset-ops",
       "flags": false,
       "entries": [
-        {
-          "name": "add",
-          "value": 0
-        },
-        {
-          "name": "update",
-          "value": 1
-        },
-        {
-          "name": "delete",
-          "value": 2
-        }
+        {"name":"add","value":0},
+        {"name":"update","value":1},
+        {"name":"delete","value":2}
       ]
     },
     "dynset-flags": {
       "name": "dynset-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "invert",
-          "value": 1
-        },
-        {
-          "name": "expr",
-          "value": 2
-        }
+        {"name":"invert","value":1},
+        {"name":"expr","value":2}
       ]
     },
     "exthdr-flags": {
       "name": "exthdr-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "present",
-          "value": 1
-        }
+        {"name":"present","value":1}
       ]
     },
     "exthdr-op": {
       "name": "exthdr-op",
       "flags": false,
       "entries": [
-        {
-          "name": "ipv6",
-          "value": 0
-        },
-        {
-          "name": "tcpopt",
-          "value": 1
-        },
-        {
-          "name": "ipv4",
-          "value": 2
-        },
-        {
-          "name": "sctp",
-          "value": 3
-        },
-        {
-          "name": "dccp",
-          "value": 4
-        }
+        {"name":"ipv6","value":0},
+        {"name":"tcpopt","value":1},
+        {"name":"ipv4","value":2},
+        {"name":"sctp","value":3},
+        {"name":"dccp","value":4}
       ]
     },
     "rt-keys": {
       "name": "rt-keys",
       "flags": false,
       "entries": [
-        {
-          "name": "classid",
-          "value": 0
-        },
-        {
-          "name": "nexthop4",
-          "value": 1
-        },
-        {
-          "name": "nexthop6",
-          "value": 2
-        },
-        {
-          "name": "tcpmss",
-          "value": 3
-        },
-        {
-          "name": "xfrm",
-          "value": 4
-        }
+        {"name":"classid","value":0},
+        {"name":"nexthop4","value":1},
+        {"name":"nexthop6","value":2},
+        {"name":"tcpmss","value":3},
+        {"name":"xfrm","value":4}
       ]
     },
     "hash-types": {
       "name": "hash-types",
       "flags": false,
       "entries": [
-        {
-          "name": "jenkins",
-          "value": 0
-        },
-        {
-          "name": "sym",
-          "value": 1
-        }
+        {"name":"jenkins","value":0},
+        {"name":"sym","value":1}
       ]
     },
     "socket-keys": {
       "name": "socket-keys",
       "flags": false,
       "entries": [
-        {
-          "name": "transparent",
-          "value": 0
-        },
-        {
-          "name": "mark",
-          "value": 1
-        },
-        {
-          "name": "wildcard",
-          "value": 2
-        },
-        {
-          "name": "cgroupv2",
-          "value": 3
-        }
+        {"name":"transparent","value":0},
+        {"name":"mark","value":1},
+        {"name":"wildcard","value":2},
+        {"name":"cgroupv2","value":3}
       ]
     },
     "limit-type": {
       "name": "limit-type",
       "flags": false,
       "entries": [
-        {
-          "name": "pkts",
-          "value": 0
-        },
-        {
-          "name": "pkt-bytes",
-          "value": 1
-        }
+        {"name":"pkts","value":0},
+        {"name":"pkt-bytes","value":1}
       ]
     },
     "limit-flags": {
       "name": "limit-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "invert",
-          "value": 1
-        }
+        {"name":"invert","value":1}
       ]
     },
     "connlimit-flags": {
       "name": "connlimit-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "invert",
-          "value": 1
-        }
+        {"name":"invert","value":1}
       ]
     },
     "queue-flags": {
       "name": "queue-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "bypass",
-          "value": 1
-        },
-        {
-          "name": "cpu-fanout",
-          "value": 2
-        }
+        {"name":"bypass","value":1},
+        {"name":"cpu-fanout","value":2}
       ]
     },
     "osf-flags": {
       "name": "osf-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "version",
-          "value": 1
-        }
+        {"name":"version","value":1}
       ]
     },
     "synproxy-flags": {
       "name": "synproxy-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "mss",
-          "value": 1
-        },
-        {
-          "name": "wscale",
-          "value": 2
-        },
-        {
-          "name": "sack-perm",
-          "value": 4
-        },
-        {
-          "name": "timestamp",
-          "value": 8
-        },
-        {
-          "name": "ecn",
-          "value": 16
-        }
+        {"name":"mss","value":1},
+        {"name":"wscale","value":2},
+        {"name":"sack-perm","value":4},
+        {"name":"timestamp","value":8},
+        {"name":"ecn","value":16}
       ]
     },
     "xfrm-keys": {
       "name": "xfrm-keys",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "daddr-ip4",
-          "value": 1
-        },
-        {
-          "name": "daddr-ip6",
-          "value": 2
-        },
-        {
-          "name": "saddr-ip4",
-          "value": 3
-        },
-        {
-          "name": "saddr-ip6",
-          "value": 4
-        },
-        {
-          "name": "reqid",
-          "value": 5
-        },
-        {
-          "name": "spi",
-          "value": 6
-        }
+        {"name":"unspec","value":0},
+        {"name":"daddr-ip4","value":1},
+        {"name":"daddr-ip6","value":2},
+        {"name":"saddr-ip4","value":3},
+        {"name":"saddr-ip6","value":4},
+        {"name":"reqid","value":5},
+        {"name":"spi","value":6}
       ]
     },
     "xfrm-dir": {
       "name": "xfrm-dir",
       "flags": false,
       "entries": [
-        {
-          "name": "in",
-          "value": 0
-        },
-        {
-          "name": "out",
-          "value": 1
-        },
-        {
-          "name": "fwd",
-          "value": 2
-        }
+        {"name":"in","value":0},
+        {"name":"out","value":1},
+        {"name":"fwd","value":2}
       ]
     },
     "tunnel-keys": {
       "name": "tunnel-keys",
       "flags": false,
       "entries": [
-        {
-          "name": "path",
-          "value": 0
-        },
-        {
-          "name": "id",
-          "value": 1
-        }
+        {"name":"path","value":0},
+        {"name":"id","value":1}
       ]
     },
     "tunnel-mode": {
       "name": "tunnel-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "rx",
-          "value": 1
-        },
-        {
-          "name": "tx",
-          "value": 2
-        }
+        {"name":"none","value":0},
+        {"name":"rx","value":1},
+        {"name":"tx","value":2}
       ]
     },
     "tunnel-flags": {
       "name": "tunnel-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "zero-csum-tx",
-          "value": 1
-        },
-        {
-          "name": "dont-fragment",
-          "value": 2
-        },
-        {
-          "name": "seq-number",
-          "value": 4
-        }
+        {"name":"zero-csum-tx","value":1},
+        {"name":"dont-fragment","value":2},
+        {"name":"seq-number","value":4}
       ]
     },
     "inner-type": {
       "name": "inner-type",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "vxlan",
-          "value": 1
-        },
-        {
-          "name": "geneve",
-          "value": 2
-        }
+        {"name":"unspec","value":0},
+        {"name":"vxlan","value":1},
+        {"name":"geneve","value":2}
       ]
     },
     "inner-flags": {
       "name": "inner-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "hdrsize",
-          "value": 1
-        },
-        {
-          "name": "ll",
-          "value": 2
-        },
-        {
-          "name": "nh",
-          "value": 4
-        },
-        {
-          "name": "th",
-          "value": 8
-        }
+        {"name":"hdrsize","value":1},
+        {"name":"ll","value":2},
+        {"name":"nh","value":4},
+        {"name":"th","value":8}
       ]
     }
   },
@@ -1263,25 +531,9 @@ export const model: FamilyModel = {
       "name": "nfgenmsg",
       "size": 4,
       "members": [
-        {
-          "name": "nfgen-family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "version",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "res-id",
-          "type": "u16",
-          "offset": 2,
-          "len": 2,
-          "byteOrder": "big-endian"
-        }
+        {"name":"nfgen-family","type":"u8","offset":0,"len":1},
+        {"name":"version","type":"u8","offset":1,"len":1},
+        {"name":"res-id","type":"u16","offset":2,"len":2,"byteOrder":"big-endian"}
       ]
     }
   },
@@ -1289,1357 +541,430 @@ export const model: FamilyModel = {
     "log-attrs": {
       "name": "log-attrs",
       "attrs": [
-        {
-          "name": "group",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "prefix",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "snaplen",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "qthreshold",
-          "value": 4,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "level",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "log-level"
-        },
-        {
-          "name": "flags",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "log-flags"
-        }
+        {"name":"group","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"prefix","value":2,"type":"string"},
+        {"name":"snaplen","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"qthreshold","value":4,"type":"u16","byteOrder":"big-endian"},
+        {"name":"level","value":5,"type":"u32","byteOrder":"big-endian","enum":"log-level"},
+        {"name":"flags","value":6,"type":"u32","byteOrder":"big-endian","enum":"log-flags"}
       ]
     },
     "numgen-attrs": {
       "name": "numgen-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "enum": "registers"
-        },
-        {
-          "name": "modulus",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "type",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "numgen-types"
-        },
-        {
-          "name": "offset",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"dreg","value":1,"type":"u32","enum":"registers"},
+        {"name":"modulus","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"type","value":3,"type":"u32","byteOrder":"big-endian","enum":"numgen-types"},
+        {"name":"offset","value":4,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "range-attrs": {
       "name": "range-attrs",
       "attrs": [
-        {
-          "name": "sreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
+        {"name":"sreg","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
         {
           "name": "op",
           "value": 2,
           "type": "u32",
           "byteOrder": "big-endian",
           "enum": "range-ops",
-          "checks": {
-            "max": 255
-          }
+          "checks": {"max":255}
         },
-        {
-          "name": "from-data",
-          "value": 3,
-          "type": "nest",
-          "nested": "data-attrs"
-        },
-        {
-          "name": "to-data",
-          "value": 4,
-          "type": "nest",
-          "nested": "data-attrs"
-        }
+        {"name":"from-data","value":3,"type":"nest","nested":"data-attrs"},
+        {"name":"to-data","value":4,"type":"nest","nested":"data-attrs"}
       ]
     },
     "batch-attrs": {
       "name": "batch-attrs",
       "attrs": [
-        {
-          "name": "genid",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"genid","value":1,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "table-attrs": {
       "name": "table-attrs",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "table-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "use",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "handle",
-          "value": 4,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "pad",
-          "value": 5,
-          "type": "pad"
-        },
-        {
-          "name": "userdata",
-          "value": 6,
-          "type": "binary"
-        },
-        {
-          "name": "owner",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"name","value":1,"type":"string"},
+        {"name":"flags","value":2,"type":"u32","byteOrder":"big-endian","enum":"table-flags","enumAsFlags":true},
+        {"name":"use","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"handle","value":4,"type":"u64","byteOrder":"big-endian"},
+        {"name":"pad","value":5,"type":"pad"},
+        {"name":"userdata","value":6,"type":"binary"},
+        {"name":"owner","value":7,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "chain-attrs": {
       "name": "chain-attrs",
       "attrs": [
-        {
-          "name": "table",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "handle",
-          "value": 2,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "name",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "hook",
-          "value": 4,
-          "type": "nest",
-          "nested": "nft-hook-attrs"
-        },
-        {
-          "name": "policy",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "use",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "type",
-          "value": 7,
-          "type": "string"
-        },
-        {
-          "name": "counters",
-          "value": 8,
-          "type": "nest",
-          "nested": "nft-counter-attrs"
-        },
-        {
-          "name": "flags",
-          "value": 9,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "chain-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "id",
-          "value": 10,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "userdata",
-          "value": 11,
-          "type": "binary"
-        }
+        {"name":"table","value":1,"type":"string"},
+        {"name":"handle","value":2,"type":"u64","byteOrder":"big-endian"},
+        {"name":"name","value":3,"type":"string"},
+        {"name":"hook","value":4,"type":"nest","nested":"nft-hook-attrs"},
+        {"name":"policy","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"use","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"type","value":7,"type":"string"},
+        {"name":"counters","value":8,"type":"nest","nested":"nft-counter-attrs"},
+        {"name":"flags","value":9,"type":"u32","byteOrder":"big-endian","enum":"chain-flags","enumAsFlags":true},
+        {"name":"id","value":10,"type":"u32","byteOrder":"big-endian"},
+        {"name":"userdata","value":11,"type":"binary"}
       ]
     },
     "counter-attrs": {
       "name": "counter-attrs",
       "attrs": [
-        {
-          "name": "bytes",
-          "value": 1,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "packets",
-          "value": 2,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        }
+        {"name":"bytes","value":1,"type":"u64","byteOrder":"big-endian"},
+        {"name":"packets","value":2,"type":"u64","byteOrder":"big-endian"},
+        {"name":"pad","value":3,"type":"pad"}
       ]
     },
     "nft-hook-attrs": {
       "name": "nft-hook-attrs",
       "attrs": [
-        {
-          "name": "num",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "priority",
-          "value": 2,
-          "type": "s32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dev",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "devs",
-          "value": 4,
-          "type": "nest",
-          "nested": "hook-dev-attrs"
-        }
+        {"name":"num","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"priority","value":2,"type":"s32","byteOrder":"big-endian"},
+        {"name":"dev","value":3,"type":"string"},
+        {"name":"devs","value":4,"type":"nest","nested":"hook-dev-attrs"}
       ]
     },
     "hook-dev-attrs": {
       "name": "hook-dev-attrs",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string",
-          "multiAttr": true
-        }
+        {"name":"name","value":1,"type":"string","multiAttr":true}
       ]
     },
     "nft-counter-attrs": {
       "name": "nft-counter-attrs",
       "attrs": [
-        {
-          "name": "bytes",
-          "value": 1,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "packets",
-          "value": 2,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        }
+        {"name":"bytes","value":1,"type":"u64","byteOrder":"big-endian"},
+        {"name":"packets","value":2,"type":"u64","byteOrder":"big-endian"}
       ]
     },
     "rule-attrs": {
       "name": "rule-attrs",
       "attrs": [
-        {
-          "name": "table",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "chain",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "handle",
-          "value": 3,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "expressions",
-          "value": 4,
-          "type": "nest",
-          "nested": "expr-list-attrs"
-        },
-        {
-          "name": "compat",
-          "value": 5,
-          "type": "nest",
-          "nested": "rule-compat-attrs"
-        },
-        {
-          "name": "position",
-          "value": 6,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "userdata",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "id",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "position-id",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "chain-id",
-          "value": 10,
-          "type": "u32"
-        }
+        {"name":"table","value":1,"type":"string"},
+        {"name":"chain","value":2,"type":"string"},
+        {"name":"handle","value":3,"type":"u64","byteOrder":"big-endian"},
+        {"name":"expressions","value":4,"type":"nest","nested":"expr-list-attrs"},
+        {"name":"compat","value":5,"type":"nest","nested":"rule-compat-attrs"},
+        {"name":"position","value":6,"type":"u64","byteOrder":"big-endian"},
+        {"name":"userdata","value":7,"type":"binary"},
+        {"name":"id","value":8,"type":"u32"},
+        {"name":"position-id","value":9,"type":"u32"},
+        {"name":"chain-id","value":10,"type":"u32"}
       ]
     },
     "expr-list-attrs": {
       "name": "expr-list-attrs",
       "attrs": [
-        {
-          "name": "elem",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "expr-attrs"
-        }
+        {"name":"elem","value":1,"type":"nest","multiAttr":true,"nested":"expr-attrs"}
       ]
     },
     "expr-attrs": {
       "name": "expr-attrs",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "data",
-          "value": 2,
-          "type": "sub-message",
-          "subMessage": "expr-ops",
-          "selector": "name"
-        }
+        {"name":"name","value":1,"type":"string"},
+        {"name":"data","value":2,"type":"sub-message","subMessage":"expr-ops","selector":"name"}
       ]
     },
     "rule-compat-attrs": {
       "name": "rule-compat-attrs",
       "attrs": [
-        {
-          "name": "proto",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"proto","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":2,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "set-attrs": {
       "name": "set-attrs",
       "attrs": [
-        {
-          "name": "table",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "set-flags"
-        },
-        {
-          "name": "key-type",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-len",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "data-type",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "data-len",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "policy",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "desc",
-          "value": 9,
-          "type": "nest",
-          "nested": "set-desc-attrs"
-        },
-        {
-          "name": "id",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "timeout",
-          "value": 11,
-          "type": "u64"
-        },
-        {
-          "name": "gc-interval",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "userdata",
-          "value": 13,
-          "type": "binary"
-        },
-        {
-          "name": "pad",
-          "value": 14,
-          "type": "pad"
-        },
-        {
-          "name": "obj-type",
-          "value": 15,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "handle",
-          "value": 16,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "expr",
-          "value": 17,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "expr-attrs"
-        },
-        {
-          "name": "expressions",
-          "value": 18,
-          "type": "nest",
-          "nested": "set-list-attrs"
-        },
-        {
-          "name": "type",
-          "value": 19,
-          "type": "string"
-        },
-        {
-          "name": "count",
-          "value": 20,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"table","value":1,"type":"string"},
+        {"name":"name","value":2,"type":"string"},
+        {"name":"flags","value":3,"type":"u32","byteOrder":"big-endian","enum":"set-flags"},
+        {"name":"key-type","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-len","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"data-type","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"data-len","value":7,"type":"u32","byteOrder":"big-endian"},
+        {"name":"policy","value":8,"type":"u32","byteOrder":"big-endian"},
+        {"name":"desc","value":9,"type":"nest","nested":"set-desc-attrs"},
+        {"name":"id","value":10,"type":"u32"},
+        {"name":"timeout","value":11,"type":"u64"},
+        {"name":"gc-interval","value":12,"type":"u32"},
+        {"name":"userdata","value":13,"type":"binary"},
+        {"name":"pad","value":14,"type":"pad"},
+        {"name":"obj-type","value":15,"type":"u32","byteOrder":"big-endian"},
+        {"name":"handle","value":16,"type":"u64","byteOrder":"big-endian"},
+        {"name":"expr","value":17,"type":"nest","multiAttr":true,"nested":"expr-attrs"},
+        {"name":"expressions","value":18,"type":"nest","nested":"set-list-attrs"},
+        {"name":"type","value":19,"type":"string"},
+        {"name":"count","value":20,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "set-desc-attrs": {
       "name": "set-desc-attrs",
       "attrs": [
-        {
-          "name": "size",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "concat",
-          "value": 2,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "set-desc-concat-attrs"
-        }
+        {"name":"size","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"concat","value":2,"type":"nest","multiAttr":true,"nested":"set-desc-concat-attrs"}
       ]
     },
     "set-desc-concat-attrs": {
       "name": "set-desc-concat-attrs",
       "attrs": [
-        {
-          "name": "elem",
-          "value": 1,
-          "type": "nest",
-          "nested": "set-field-attrs"
-        }
+        {"name":"elem","value":1,"type":"nest","nested":"set-field-attrs"}
       ]
     },
     "set-field-attrs": {
       "name": "set-field-attrs",
       "attrs": [
-        {
-          "name": "len",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"len","value":1,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "set-list-attrs": {
       "name": "set-list-attrs",
       "attrs": [
-        {
-          "name": "elem",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "expr-attrs"
-        }
+        {"name":"elem","value":1,"type":"nest","multiAttr":true,"nested":"expr-attrs"}
       ]
     },
     "setelem-attrs": {
       "name": "setelem-attrs",
       "attrs": [
-        {
-          "name": "key",
-          "value": 1,
-          "type": "nest",
-          "nested": "data-attrs"
-        },
-        {
-          "name": "data",
-          "value": 2,
-          "type": "nest",
-          "nested": "data-attrs"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "timeout",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "expiration",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "userdata",
-          "value": 6,
-          "type": "binary"
-        },
-        {
-          "name": "expr",
-          "value": 7,
-          "type": "nest",
-          "nested": "expr-attrs"
-        },
-        {
-          "name": "objref",
-          "value": 8,
-          "type": "string"
-        },
-        {
-          "name": "key-end",
-          "value": 9,
-          "type": "nest",
-          "nested": "data-attrs"
-        },
-        {
-          "name": "expressions",
-          "value": 10,
-          "type": "nest",
-          "nested": "expr-list-attrs"
-        }
+        {"name":"key","value":1,"type":"nest","nested":"data-attrs"},
+        {"name":"data","value":2,"type":"nest","nested":"data-attrs"},
+        {"name":"flags","value":3,"type":"binary"},
+        {"name":"timeout","value":4,"type":"u64"},
+        {"name":"expiration","value":5,"type":"u64"},
+        {"name":"userdata","value":6,"type":"binary"},
+        {"name":"expr","value":7,"type":"nest","nested":"expr-attrs"},
+        {"name":"objref","value":8,"type":"string"},
+        {"name":"key-end","value":9,"type":"nest","nested":"data-attrs"},
+        {"name":"expressions","value":10,"type":"nest","nested":"expr-list-attrs"}
       ]
     },
     "setelem-list-elem-attrs": {
       "name": "setelem-list-elem-attrs",
       "attrs": [
-        {
-          "name": "elem",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "setelem-attrs"
-        }
+        {"name":"elem","value":1,"type":"nest","multiAttr":true,"nested":"setelem-attrs"}
       ]
     },
     "setelem-list-attrs": {
       "name": "setelem-list-attrs",
       "attrs": [
-        {
-          "name": "table",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "set",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "elements",
-          "value": 3,
-          "type": "nest",
-          "nested": "setelem-list-elem-attrs"
-        },
-        {
-          "name": "set-id",
-          "value": 4,
-          "type": "u32"
-        }
+        {"name":"table","value":1,"type":"string"},
+        {"name":"set","value":2,"type":"string"},
+        {"name":"elements","value":3,"type":"nest","nested":"setelem-list-elem-attrs"},
+        {"name":"set-id","value":4,"type":"u32"}
       ]
     },
     "gen-attrs": {
       "name": "gen-attrs",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "proc-pid",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "proc-name",
-          "value": 3,
-          "type": "string"
-        }
+        {"name":"id","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"proc-pid","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"proc-name","value":3,"type":"string"}
       ]
     },
     "obj-attrs": {
       "name": "obj-attrs",
       "attrs": [
-        {
-          "name": "table",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "type",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "object-type"
-        },
-        {
-          "name": "data",
-          "value": 4,
-          "type": "sub-message",
-          "subMessage": "obj-data",
-          "selector": "type"
-        },
-        {
-          "name": "use",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "handle",
-          "value": 6,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "pad",
-          "value": 7,
-          "type": "pad"
-        },
-        {
-          "name": "userdata",
-          "value": 8,
-          "type": "binary"
-        }
+        {"name":"table","value":1,"type":"string"},
+        {"name":"name","value":2,"type":"string"},
+        {"name":"type","value":3,"type":"u32","byteOrder":"big-endian","enum":"object-type"},
+        {"name":"data","value":4,"type":"sub-message","subMessage":"obj-data","selector":"type"},
+        {"name":"use","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"handle","value":6,"type":"u64","byteOrder":"big-endian"},
+        {"name":"pad","value":7,"type":"pad"},
+        {"name":"userdata","value":8,"type":"binary"}
       ]
     },
     "quota-attrs": {
       "name": "quota-attrs",
       "attrs": [
-        {
-          "name": "bytes",
-          "value": 1,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "quota-flags"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        },
-        {
-          "name": "consumed",
-          "value": 4,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        }
+        {"name":"bytes","value":1,"type":"u64","byteOrder":"big-endian"},
+        {"name":"flags","value":2,"type":"u32","byteOrder":"big-endian","enum":"quota-flags"},
+        {"name":"pad","value":3,"type":"pad"},
+        {"name":"consumed","value":4,"type":"u64","byteOrder":"big-endian"}
       ]
     },
     "flowtable-attrs": {
       "name": "flowtable-attrs",
       "attrs": [
-        {
-          "name": "table",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "hook",
-          "value": 3,
-          "type": "nest",
-          "nested": "flowtable-hook-attrs"
-        },
-        {
-          "name": "use",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "handle",
-          "value": 5,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        },
-        {
-          "name": "flags",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"table","value":1,"type":"string"},
+        {"name":"name","value":2,"type":"string"},
+        {"name":"hook","value":3,"type":"nest","nested":"flowtable-hook-attrs"},
+        {"name":"use","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"handle","value":5,"type":"u64","byteOrder":"big-endian"},
+        {"name":"pad","value":6,"type":"pad"},
+        {"name":"flags","value":7,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "flowtable-hook-attrs": {
       "name": "flowtable-hook-attrs",
       "attrs": [
-        {
-          "name": "num",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "priority",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "devs",
-          "value": 3,
-          "type": "nest",
-          "nested": "hook-dev-attrs"
-        }
+        {"name":"num","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"priority","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"devs","value":3,"type":"nest","nested":"hook-dev-attrs"}
       ]
     },
     "expr-bitwise-attrs": {
       "name": "expr-bitwise-attrs",
       "attrs": [
-        {
-          "name": "sreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dreg",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "len",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "mask",
-          "value": 4,
-          "type": "nest",
-          "nested": "data-attrs"
-        },
-        {
-          "name": "xor",
-          "value": 5,
-          "type": "nest",
-          "nested": "data-attrs"
-        },
+        {"name":"sreg","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"dreg","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"len","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"mask","value":4,"type":"nest","nested":"data-attrs"},
+        {"name":"xor","value":5,"type":"nest","nested":"data-attrs"},
         {
           "name": "op",
           "value": 6,
           "type": "u32",
           "byteOrder": "big-endian",
           "enum": "bitwise-ops",
-          "checks": {
-            "max": 255
-          }
+          "checks": {"max":255}
         },
-        {
-          "name": "data",
-          "value": 7,
-          "type": "nest",
-          "nested": "data-attrs"
-        }
+        {"name":"data","value":7,"type":"nest","nested":"data-attrs"}
       ]
     },
     "expr-cmp-attrs": {
       "name": "expr-cmp-attrs",
       "attrs": [
-        {
-          "name": "sreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "op",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "cmp-ops"
-        },
-        {
-          "name": "data",
-          "value": 3,
-          "type": "nest",
-          "nested": "data-attrs"
-        }
+        {"name":"sreg","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"op","value":2,"type":"u32","byteOrder":"big-endian","enum":"cmp-ops"},
+        {"name":"data","value":3,"type":"nest","nested":"data-attrs"}
       ]
     },
     "data-attrs": {
       "name": "data-attrs",
       "attrs": [
-        {
-          "name": "value",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "verdict",
-          "value": 2,
-          "type": "nest",
-          "nested": "verdict-attrs"
-        }
+        {"name":"value","value":1,"type":"binary"},
+        {"name":"verdict","value":2,"type":"nest","nested":"verdict-attrs"}
       ]
     },
     "verdict-attrs": {
       "name": "verdict-attrs",
       "attrs": [
-        {
-          "name": "code",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "verdict-code"
-        },
-        {
-          "name": "chain",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "chain-id",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"code","value":1,"type":"u32","byteOrder":"big-endian","enum":"verdict-code"},
+        {"name":"chain","value":2,"type":"string"},
+        {"name":"chain-id","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-counter-attrs": {
       "name": "expr-counter-attrs",
       "attrs": [
-        {
-          "name": "bytes",
-          "value": 1,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "packets",
-          "value": 2,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        }
+        {"name":"bytes","value":1,"type":"u64","byteOrder":"big-endian"},
+        {"name":"packets","value":2,"type":"u64","byteOrder":"big-endian"},
+        {"name":"pad","value":3,"type":"pad"}
       ]
     },
     "expr-fib-attrs": {
       "name": "expr-fib-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "result",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "fib-result"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "fib-flags"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"result","value":2,"type":"u32","byteOrder":"big-endian","enum":"fib-result"},
+        {"name":"flags","value":3,"type":"u32","byteOrder":"big-endian","enum":"fib-flags"}
       ]
     },
     "expr-ct-attrs": {
       "name": "expr-ct-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "ct-keys"
-        },
-        {
-          "name": "direction",
-          "value": 3,
-          "type": "u8",
-          "enum": "ct-direction"
-        },
-        {
-          "name": "sreg",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key","value":2,"type":"u32","byteOrder":"big-endian","enum":"ct-keys"},
+        {"name":"direction","value":3,"type":"u8","enum":"ct-direction"},
+        {"name":"sreg","value":4,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-flow-offload-attrs": {
       "name": "expr-flow-offload-attrs",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string"
-        }
+        {"name":"name","value":1,"type":"string"}
       ]
     },
     "expr-immediate-attrs": {
       "name": "expr-immediate-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "data",
-          "value": 2,
-          "type": "nest",
-          "nested": "data-attrs"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"data","value":2,"type":"nest","nested":"data-attrs"}
       ]
     },
     "expr-lookup-attrs": {
       "name": "expr-lookup-attrs",
       "attrs": [
-        {
-          "name": "set",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "set-id",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "sreg",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dreg",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "lookup-flags"
-        }
+        {"name":"set","value":1,"type":"string"},
+        {"name":"set-id","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"sreg","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"dreg","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":5,"type":"u32","byteOrder":"big-endian","enum":"lookup-flags"}
       ]
     },
     "expr-masq-attrs": {
       "name": "expr-masq-attrs",
       "attrs": [
-        {
-          "name": "flags",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "nat-range-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "reg-proto-min",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "reg-proto-max",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        }
+        {"name":"flags","value":1,"type":"u32","byteOrder":"big-endian","enum":"nat-range-flags","enumAsFlags":true},
+        {"name":"reg-proto-min","value":2,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"reg-proto-max","value":3,"type":"u32","byteOrder":"big-endian","enum":"registers"}
       ]
     },
     "expr-meta-attrs": {
       "name": "expr-meta-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "meta-keys"
-        },
-        {
-          "name": "sreg",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key","value":2,"type":"u32","byteOrder":"big-endian","enum":"meta-keys"},
+        {"name":"sreg","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-nat-attrs": {
       "name": "expr-nat-attrs",
       "attrs": [
-        {
-          "name": "type",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "family",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "reg-addr-min",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "reg-addr-max",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "reg-proto-min",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "reg-proto-max",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "nat-range-flags",
-          "enumAsFlags": true
-        }
+        {"name":"type","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"family","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"reg-addr-min","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"reg-addr-max","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"reg-proto-min","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"reg-proto-max","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":7,"type":"u32","byteOrder":"big-endian","enum":"nat-range-flags","enumAsFlags":true}
       ]
     },
     "expr-payload-attrs": {
       "name": "expr-payload-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "base",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "payload-base"
-        },
-        {
-          "name": "offset",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "len",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "sreg",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "csum-type",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "csum-offset",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "csum-flags",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"base","value":2,"type":"u32","byteOrder":"big-endian","enum":"payload-base"},
+        {"name":"offset","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"len","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"sreg","value":5,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"csum-type","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"csum-offset","value":7,"type":"u32","byteOrder":"big-endian"},
+        {"name":"csum-flags","value":8,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-reject-attrs": {
       "name": "expr-reject-attrs",
       "attrs": [
-        {
-          "name": "type",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "reject-types"
-        },
-        {
-          "name": "icmp-code",
-          "value": 2,
-          "type": "u8"
-        }
+        {"name":"type","value":1,"type":"u32","byteOrder":"big-endian","enum":"reject-types"},
+        {"name":"icmp-code","value":2,"type":"u8"}
       ]
     },
     "expr-target-attrs": {
       "name": "expr-target-attrs",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "rev",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "info",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"name","value":1,"type":"string"},
+        {"name":"rev","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"info","value":3,"type":"binary"}
       ]
     },
     "expr-tproxy-attrs": {
       "name": "expr-tproxy-attrs",
       "attrs": [
-        {
-          "name": "family",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "reg-addr",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "reg-port",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"family","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"reg-addr","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"reg-port","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-objref-attrs": {
       "name": "expr-objref-attrs",
       "attrs": [
-        {
-          "name": "imm-type",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "imm-name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "set-sreg",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "set-name",
-          "value": 4,
-          "type": "string"
-        },
-        {
-          "name": "set-id",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"imm-type","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"imm-name","value":2,"type":"string"},
+        {"name":"set-sreg","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"set-name","value":4,"type":"string"},
+        {"name":"set-id","value":5,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "compat-target-attrs": {
@@ -2649,24 +974,16 @@ export const model: FamilyModel = {
           "name": "name",
           "value": 1,
           "type": "string",
-          "checks": {
-            "maxLen": 32
-          }
+          "checks": {"maxLen":32}
         },
         {
           "name": "rev",
           "value": 2,
           "type": "u32",
           "byteOrder": "big-endian",
-          "checks": {
-            "max": 255
-          }
+          "checks": {"max":255}
         },
-        {
-          "name": "info",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"info","value":3,"type":"binary"}
       ]
     },
     "compat-match-attrs": {
@@ -2676,24 +993,16 @@ export const model: FamilyModel = {
           "name": "name",
           "value": 1,
           "type": "string",
-          "checks": {
-            "maxLen": 32
-          }
+          "checks": {"maxLen":32}
         },
         {
           "name": "rev",
           "value": 2,
           "type": "u32",
           "byteOrder": "big-endian",
-          "checks": {
-            "max": 255
-          }
+          "checks": {"max":255}
         },
-        {
-          "name": "info",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"info","value":3,"type":"binary"}
       ]
     },
     "compat-attrs": {
@@ -2703,1098 +1012,337 @@ export const model: FamilyModel = {
           "name": "name",
           "value": 1,
           "type": "string",
-          "checks": {
-            "maxLen": 32
-          }
+          "checks": {"maxLen":32}
         },
         {
           "name": "rev",
           "value": 2,
           "type": "u32",
           "byteOrder": "big-endian",
-          "checks": {
-            "max": 255
-          }
+          "checks": {"max":255}
         },
-        {
-          "name": "type",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"type","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-byteorder-attrs": {
       "name": "expr-byteorder-attrs",
       "attrs": [
-        {
-          "name": "sreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "dreg",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "op",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "byteorder-ops"
-        },
-        {
-          "name": "len",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "size",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"sreg","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"dreg","value":2,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"op","value":3,"type":"u32","byteOrder":"big-endian","enum":"byteorder-ops"},
+        {"name":"len","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"size","value":5,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-connlimit-attrs": {
       "name": "expr-connlimit-attrs",
       "attrs": [
-        {
-          "name": "count",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "connlimit-flags"
-        }
+        {"name":"count","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":2,"type":"u32","byteOrder":"big-endian","enum":"connlimit-flags"}
       ]
     },
     "expr-dup-attrs": {
       "name": "expr-dup-attrs",
       "attrs": [
-        {
-          "name": "sreg-addr",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "sreg-dev",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        }
+        {"name":"sreg-addr","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"sreg-dev","value":2,"type":"u32","byteOrder":"big-endian","enum":"registers"}
       ]
     },
     "expr-dynset-attrs": {
       "name": "expr-dynset-attrs",
       "attrs": [
-        {
-          "name": "set-name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "set-id",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "op",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "dynset-ops"
-        },
-        {
-          "name": "sreg-key",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "sreg-data",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "timeout",
-          "value": 6,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "expr",
-          "value": 7,
-          "type": "nest",
-          "nested": "expr-attrs"
-        },
-        {
-          "name": "pad",
-          "value": 8,
-          "type": "pad"
-        },
-        {
-          "name": "flags",
-          "value": 9,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "dynset-flags"
-        },
-        {
-          "name": "expressions",
-          "value": 10,
-          "type": "nest",
-          "nested": "expr-list-attrs"
-        }
+        {"name":"set-name","value":1,"type":"string"},
+        {"name":"set-id","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"op","value":3,"type":"u32","byteOrder":"big-endian","enum":"dynset-ops"},
+        {"name":"sreg-key","value":4,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"sreg-data","value":5,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"timeout","value":6,"type":"u64","byteOrder":"big-endian"},
+        {"name":"expr","value":7,"type":"nest","nested":"expr-attrs"},
+        {"name":"pad","value":8,"type":"pad"},
+        {"name":"flags","value":9,"type":"u32","byteOrder":"big-endian","enum":"dynset-flags"},
+        {"name":"expressions","value":10,"type":"nest","nested":"expr-list-attrs"}
       ]
     },
     "expr-exthdr-attrs": {
       "name": "expr-exthdr-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "type",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "offset",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "len",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "exthdr-flags"
-        },
-        {
-          "name": "op",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "exthdr-op"
-        },
-        {
-          "name": "sreg",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"type","value":2,"type":"u8"},
+        {"name":"offset","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"len","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":5,"type":"u32","byteOrder":"big-endian","enum":"exthdr-flags"},
+        {"name":"op","value":6,"type":"u32","byteOrder":"big-endian","enum":"exthdr-op"},
+        {"name":"sreg","value":7,"type":"u32","byteOrder":"big-endian","enum":"registers"}
       ]
     },
     "expr-fwd-attrs": {
       "name": "expr-fwd-attrs",
       "attrs": [
-        {
-          "name": "sreg-dev",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "sreg-addr",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "nfproto",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"sreg-dev","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"sreg-addr","value":2,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"nfproto","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-hash-attrs": {
       "name": "expr-hash-attrs",
       "attrs": [
-        {
-          "name": "sreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "dreg",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "len",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "modulus",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "seed",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "offset",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "type",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "hash-types"
-        },
-        {
-          "name": "set-name",
-          "value": 8,
-          "type": "string"
-        },
-        {
-          "name": "set-id",
-          "value": 9,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"sreg","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"dreg","value":2,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"len","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"modulus","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"seed","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"offset","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"type","value":7,"type":"u32","byteOrder":"big-endian","enum":"hash-types"},
+        {"name":"set-name","value":8,"type":"string"},
+        {"name":"set-id","value":9,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-inner-attrs": {
       "name": "expr-inner-attrs",
       "attrs": [
-        {
-          "name": "num",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "type",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "inner-type"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "inner-flags"
-        },
-        {
-          "name": "hdrsize",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "expr",
-          "value": 5,
-          "type": "nest",
-          "nested": "expr-attrs"
-        }
+        {"name":"num","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"type","value":2,"type":"u32","byteOrder":"big-endian","enum":"inner-type"},
+        {"name":"flags","value":3,"type":"u32","byteOrder":"big-endian","enum":"inner-flags"},
+        {"name":"hdrsize","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"expr","value":5,"type":"nest","nested":"expr-attrs"}
       ]
     },
     "expr-last-attrs": {
       "name": "expr-last-attrs",
       "attrs": [
-        {
-          "name": "set",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "msecs",
-          "value": 2,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        }
+        {"name":"set","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"msecs","value":2,"type":"u64","byteOrder":"big-endian"},
+        {"name":"pad","value":3,"type":"pad"}
       ]
     },
     "expr-limit-attrs": {
       "name": "expr-limit-attrs",
       "attrs": [
-        {
-          "name": "rate",
-          "value": 1,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "unit",
-          "value": 2,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "burst",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "type",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "limit-type"
-        },
-        {
-          "name": "flags",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "limit-flags"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        }
+        {"name":"rate","value":1,"type":"u64","byteOrder":"big-endian"},
+        {"name":"unit","value":2,"type":"u64","byteOrder":"big-endian"},
+        {"name":"burst","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"type","value":4,"type":"u32","byteOrder":"big-endian","enum":"limit-type"},
+        {"name":"flags","value":5,"type":"u32","byteOrder":"big-endian","enum":"limit-flags"},
+        {"name":"pad","value":6,"type":"pad"}
       ]
     },
     "expr-osf-attrs": {
       "name": "expr-osf-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "ttl",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "osf-flags"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"ttl","value":2,"type":"u8"},
+        {"name":"flags","value":3,"type":"u32","byteOrder":"big-endian","enum":"osf-flags"}
       ]
     },
     "expr-queue-attrs": {
       "name": "expr-queue-attrs",
       "attrs": [
-        {
-          "name": "num",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "total",
-          "value": 2,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u16",
-          "byteOrder": "big-endian",
-          "enum": "queue-flags"
-        },
-        {
-          "name": "sreg-qnum",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        }
+        {"name":"num","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"total","value":2,"type":"u16","byteOrder":"big-endian"},
+        {"name":"flags","value":3,"type":"u16","byteOrder":"big-endian","enum":"queue-flags"},
+        {"name":"sreg-qnum","value":4,"type":"u32","byteOrder":"big-endian","enum":"registers"}
       ]
     },
     "expr-redir-attrs": {
       "name": "expr-redir-attrs",
       "attrs": [
-        {
-          "name": "reg-proto-min",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "reg-proto-max",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "nat-range-flags"
-        }
+        {"name":"reg-proto-min","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"reg-proto-max","value":2,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"flags","value":3,"type":"u32","byteOrder":"big-endian","enum":"nat-range-flags"}
       ]
     },
     "expr-rt-attrs": {
       "name": "expr-rt-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "key",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "rt-keys"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"key","value":2,"type":"u32","byteOrder":"big-endian","enum":"rt-keys"}
       ]
     },
     "expr-socket-attrs": {
       "name": "expr-socket-attrs",
       "attrs": [
-        {
-          "name": "key",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "socket-keys"
-        },
-        {
-          "name": "dreg",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "level",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"key","value":1,"type":"u32","byteOrder":"big-endian","enum":"socket-keys"},
+        {"name":"dreg","value":2,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"level","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "expr-synproxy-attrs": {
       "name": "expr-synproxy-attrs",
       "attrs": [
-        {
-          "name": "mss",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "wscale",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "synproxy-flags"
-        }
+        {"name":"mss","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"wscale","value":2,"type":"u8"},
+        {"name":"flags","value":3,"type":"u32","byteOrder":"big-endian","enum":"synproxy-flags"}
       ]
     },
     "expr-tunnel-attrs": {
       "name": "expr-tunnel-attrs",
       "attrs": [
-        {
-          "name": "key",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "tunnel-keys"
-        },
-        {
-          "name": "dreg",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "mode",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "tunnel-mode"
-        }
+        {"name":"key","value":1,"type":"u32","byteOrder":"big-endian","enum":"tunnel-keys"},
+        {"name":"dreg","value":2,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"mode","value":3,"type":"u32","byteOrder":"big-endian","enum":"tunnel-mode"}
       ]
     },
     "expr-xfrm-attrs": {
       "name": "expr-xfrm-attrs",
       "attrs": [
-        {
-          "name": "dreg",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "registers"
-        },
-        {
-          "name": "key",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "xfrm-keys"
-        },
-        {
-          "name": "dir",
-          "value": 3,
-          "type": "u8",
-          "enum": "xfrm-dir"
-        },
-        {
-          "name": "spnum",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"dreg","value":1,"type":"u32","byteOrder":"big-endian","enum":"registers"},
+        {"name":"key","value":2,"type":"u32","byteOrder":"big-endian","enum":"xfrm-keys"},
+        {"name":"dir","value":3,"type":"u8","enum":"xfrm-dir"},
+        {"name":"spnum","value":4,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "obj-ct-helper-attrs": {
       "name": "obj-ct-helper-attrs",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "l3proto",
-          "value": 2,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "l4proto",
-          "value": 3,
-          "type": "u8"
-        }
+        {"name":"name","value":1,"type":"string"},
+        {"name":"l3proto","value":2,"type":"u16","byteOrder":"big-endian"},
+        {"name":"l4proto","value":3,"type":"u8"}
       ]
     },
     "obj-ct-timeout-attrs": {
       "name": "obj-ct-timeout-attrs",
       "attrs": [
-        {
-          "name": "l3proto",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "l4proto",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "data",
-          "value": 3,
-          "type": "sub-message",
-          "subMessage": "ct-timeout-data-msg",
-          "selector": "l4proto"
-        }
+        {"name":"l3proto","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"l4proto","value":2,"type":"u8"},
+        {"name":"data","value":3,"type":"sub-message","subMessage":"ct-timeout-data-msg","selector":"l4proto"}
       ]
     },
     "obj-ct-expect-attrs": {
       "name": "obj-ct-expect-attrs",
       "attrs": [
-        {
-          "name": "l3proto",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "l4proto",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "dport",
-          "value": 3,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "timeout",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "size",
-          "value": 5,
-          "type": "u8"
-        }
+        {"name":"l3proto","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"l4proto","value":2,"type":"u8"},
+        {"name":"dport","value":3,"type":"u16","byteOrder":"big-endian"},
+        {"name":"timeout","value":4,"type":"u32"},
+        {"name":"size","value":5,"type":"u8"}
       ]
     },
     "obj-secmark-attrs": {
       "name": "obj-secmark-attrs",
       "attrs": [
-        {
-          "name": "ctx",
-          "value": 1,
-          "type": "string"
-        }
+        {"name":"ctx","value":1,"type":"string"}
       ]
     },
     "obj-tunnel-attrs": {
       "name": "obj-tunnel-attrs",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ip",
-          "value": 2,
-          "type": "nest",
-          "nested": "tunnel-key-ip-attrs"
-        },
-        {
-          "name": "ip6",
-          "value": 3,
-          "type": "nest",
-          "nested": "tunnel-key-ip6-attrs"
-        },
-        {
-          "name": "flags",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "tunnel-flags"
-        },
-        {
-          "name": "tos",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "ttl",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "sport",
-          "value": 7,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dport",
-          "value": 8,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "opts",
-          "value": 9,
-          "type": "nest",
-          "nested": "tunnel-key-opts-attrs"
-        }
+        {"name":"id","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"ip","value":2,"type":"nest","nested":"tunnel-key-ip-attrs"},
+        {"name":"ip6","value":3,"type":"nest","nested":"tunnel-key-ip6-attrs"},
+        {"name":"flags","value":4,"type":"u32","byteOrder":"big-endian","enum":"tunnel-flags"},
+        {"name":"tos","value":5,"type":"u8"},
+        {"name":"ttl","value":6,"type":"u8"},
+        {"name":"sport","value":7,"type":"u16","byteOrder":"big-endian"},
+        {"name":"dport","value":8,"type":"u16","byteOrder":"big-endian"},
+        {"name":"opts","value":9,"type":"nest","nested":"tunnel-key-opts-attrs"}
       ]
     },
     "tunnel-key-ip-attrs": {
       "name": "tunnel-key-ip-attrs",
       "attrs": [
-        {
-          "name": "src",
-          "value": 1,
-          "type": "binary",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "dst",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "ipv4"
-        }
+        {"name":"src","value":1,"type":"binary","displayHint":"ipv4"},
+        {"name":"dst","value":2,"type":"binary","displayHint":"ipv4"}
       ]
     },
     "tunnel-key-ip6-attrs": {
       "name": "tunnel-key-ip6-attrs",
       "attrs": [
-        {
-          "name": "src",
-          "value": 1,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "dst",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "flowlabel",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"src","value":1,"type":"binary","displayHint":"ipv6"},
+        {"name":"dst","value":2,"type":"binary","displayHint":"ipv6"},
+        {"name":"flowlabel","value":3,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "tunnel-key-opts-attrs": {
       "name": "tunnel-key-opts-attrs",
       "attrs": [
-        {
-          "name": "vxlan",
-          "value": 1,
-          "type": "nest",
-          "nested": "tunnel-key-vxlan-attrs"
-        },
-        {
-          "name": "erspan",
-          "value": 2,
-          "type": "nest",
-          "nested": "tunnel-key-erspan-attrs"
-        },
-        {
-          "name": "geneve",
-          "value": 3,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "tunnel-key-geneve-attrs"
-        }
+        {"name":"vxlan","value":1,"type":"nest","nested":"tunnel-key-vxlan-attrs"},
+        {"name":"erspan","value":2,"type":"nest","nested":"tunnel-key-erspan-attrs"},
+        {"name":"geneve","value":3,"type":"nest","multiAttr":true,"nested":"tunnel-key-geneve-attrs"}
       ]
     },
     "tunnel-key-vxlan-attrs": {
       "name": "tunnel-key-vxlan-attrs",
       "attrs": [
-        {
-          "name": "gbp",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"gbp","value":1,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "tunnel-key-erspan-attrs": {
       "name": "tunnel-key-erspan-attrs",
       "attrs": [
-        {
-          "name": "version",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "v1-index",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "v2-hwid",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "v2-dir",
-          "value": 4,
-          "type": "u8"
-        }
+        {"name":"version","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"v1-index","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"v2-hwid","value":3,"type":"u8"},
+        {"name":"v2-dir","value":4,"type":"u8"}
       ]
     },
     "tunnel-key-geneve-attrs": {
       "name": "tunnel-key-geneve-attrs",
       "attrs": [
-        {
-          "name": "class",
-          "value": 1,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "type",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "data",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"class","value":1,"type":"u16","byteOrder":"big-endian"},
+        {"name":"type","value":2,"type":"u8"},
+        {"name":"data","value":3,"type":"binary"}
       ]
     },
     "ct-timeout-tcp-attrs": {
       "name": "ct-timeout-tcp-attrs",
       "attrs": [
-        {
-          "name": "syn-sent",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "syn-recv",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "established",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "fin-wait",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "close-wait",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "last-ack",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "time-wait",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "close",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "syn-sent2",
-          "value": 9,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "retrans",
-          "value": 10,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "unack",
-          "value": 11,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"syn-sent","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"syn-recv","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"established","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"fin-wait","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"close-wait","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"last-ack","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"time-wait","value":7,"type":"u32","byteOrder":"big-endian"},
+        {"name":"close","value":8,"type":"u32","byteOrder":"big-endian"},
+        {"name":"syn-sent2","value":9,"type":"u32","byteOrder":"big-endian"},
+        {"name":"retrans","value":10,"type":"u32","byteOrder":"big-endian"},
+        {"name":"unack","value":11,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "ct-timeout-udp-attrs": {
       "name": "ct-timeout-udp-attrs",
       "attrs": [
-        {
-          "name": "unreplied",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "replied",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"unreplied","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"replied","value":2,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "ct-timeout-icmp-attrs": {
       "name": "ct-timeout-icmp-attrs",
       "attrs": [
-        {
-          "name": "timeout",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"timeout","value":1,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "ct-timeout-dccp-attrs": {
       "name": "ct-timeout-dccp-attrs",
       "attrs": [
-        {
-          "name": "request",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "respond",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "partopen",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "open",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "closereq",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "closing",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "timewait",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"request","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"respond","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"partopen","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"open","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"closereq","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"closing","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"timewait","value":7,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "ct-timeout-sctp-attrs": {
       "name": "ct-timeout-sctp-attrs",
       "attrs": [
-        {
-          "name": "closed",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "cookie-wait",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "cookie-echoed",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "established",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "shutdown-sent",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "shutdown-recd",
-          "value": 6,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "shutdown-ack-sent",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "heartbeat-sent",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "heartbeat-acked",
-          "value": 9,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"closed","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"cookie-wait","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"cookie-echoed","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"established","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"shutdown-sent","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"shutdown-recd","value":6,"type":"u32","byteOrder":"big-endian"},
+        {"name":"shutdown-ack-sent","value":7,"type":"u32","byteOrder":"big-endian"},
+        {"name":"heartbeat-sent","value":8,"type":"u32","byteOrder":"big-endian"},
+        {"name":"heartbeat-acked","value":9,"type":"u32","byteOrder":"big-endian"}
       ]
     },
     "ct-timeout-gre-attrs": {
       "name": "ct-timeout-gre-attrs",
       "attrs": [
-        {
-          "name": "unreplied",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "replied",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        }
+        {"name":"unreplied","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"replied","value":2,"type":"u32","byteOrder":"big-endian"}
       ]
     }
   },
@@ -3802,244 +1350,73 @@ export const model: FamilyModel = {
     "expr-ops": {
       "name": "expr-ops",
       "formats": [
-        {
-          "value": "bitwise",
-          "attributeSet": "expr-bitwise-attrs"
-        },
-        {
-          "value": "cmp",
-          "attributeSet": "expr-cmp-attrs"
-        },
-        {
-          "value": "counter",
-          "attributeSet": "expr-counter-attrs"
-        },
-        {
-          "value": "ct",
-          "attributeSet": "expr-ct-attrs"
-        },
-        {
-          "value": "fib",
-          "attributeSet": "expr-fib-attrs"
-        },
-        {
-          "value": "flow_offload",
-          "attributeSet": "expr-flow-offload-attrs"
-        },
-        {
-          "value": "immediate",
-          "attributeSet": "expr-immediate-attrs"
-        },
-        {
-          "value": "log",
-          "attributeSet": "log-attrs"
-        },
-        {
-          "value": "lookup",
-          "attributeSet": "expr-lookup-attrs"
-        },
-        {
-          "value": "match",
-          "attributeSet": "compat-match-attrs"
-        },
-        {
-          "value": "meta",
-          "attributeSet": "expr-meta-attrs"
-        },
-        {
-          "value": "nat",
-          "attributeSet": "expr-nat-attrs"
-        },
-        {
-          "value": "numgen",
-          "attributeSet": "numgen-attrs"
-        },
-        {
-          "value": "objref",
-          "attributeSet": "expr-objref-attrs"
-        },
-        {
-          "value": "payload",
-          "attributeSet": "expr-payload-attrs"
-        },
-        {
-          "value": "quota",
-          "attributeSet": "quota-attrs"
-        },
-        {
-          "value": "range",
-          "attributeSet": "range-attrs"
-        },
-        {
-          "value": "reject",
-          "attributeSet": "expr-reject-attrs"
-        },
-        {
-          "value": "target",
-          "attributeSet": "expr-target-attrs"
-        },
-        {
-          "value": "tproxy",
-          "attributeSet": "expr-tproxy-attrs"
-        },
-        {
-          "value": "byteorder",
-          "attributeSet": "expr-byteorder-attrs"
-        },
-        {
-          "value": "connlimit",
-          "attributeSet": "expr-connlimit-attrs"
-        },
-        {
-          "value": "dup",
-          "attributeSet": "expr-dup-attrs"
-        },
-        {
-          "value": "dynset",
-          "attributeSet": "expr-dynset-attrs"
-        },
-        {
-          "value": "exthdr",
-          "attributeSet": "expr-exthdr-attrs"
-        },
-        {
-          "value": "fwd",
-          "attributeSet": "expr-fwd-attrs"
-        },
-        {
-          "value": "hash",
-          "attributeSet": "expr-hash-attrs"
-        },
-        {
-          "value": "inner",
-          "attributeSet": "expr-inner-attrs"
-        },
-        {
-          "value": "last",
-          "attributeSet": "expr-last-attrs"
-        },
-        {
-          "value": "limit",
-          "attributeSet": "expr-limit-attrs"
-        },
-        {
-          "value": "masq",
-          "attributeSet": "expr-masq-attrs"
-        },
-        {
-          "value": "osf",
-          "attributeSet": "expr-osf-attrs"
-        },
-        {
-          "value": "queue",
-          "attributeSet": "expr-queue-attrs"
-        },
-        {
-          "value": "redir",
-          "attributeSet": "expr-redir-attrs"
-        },
-        {
-          "value": "rt",
-          "attributeSet": "expr-rt-attrs"
-        },
-        {
-          "value": "socket",
-          "attributeSet": "expr-socket-attrs"
-        },
-        {
-          "value": "synproxy",
-          "attributeSet": "expr-synproxy-attrs"
-        },
-        {
-          "value": "tunnel",
-          "attributeSet": "expr-tunnel-attrs"
-        },
-        {
-          "value": "xfrm",
-          "attributeSet": "expr-xfrm-attrs"
-        }
+        {"value":"bitwise","attributeSet":"expr-bitwise-attrs"},
+        {"value":"cmp","attributeSet":"expr-cmp-attrs"},
+        {"value":"counter","attributeSet":"expr-counter-attrs"},
+        {"value":"ct","attributeSet":"expr-ct-attrs"},
+        {"value":"fib","attributeSet":"expr-fib-attrs"},
+        {"value":"flow_offload","attributeSet":"expr-flow-offload-attrs"},
+        {"value":"immediate","attributeSet":"expr-immediate-attrs"},
+        {"value":"log","attributeSet":"log-attrs"},
+        {"value":"lookup","attributeSet":"expr-lookup-attrs"},
+        {"value":"match","attributeSet":"compat-match-attrs"},
+        {"value":"meta","attributeSet":"expr-meta-attrs"},
+        {"value":"nat","attributeSet":"expr-nat-attrs"},
+        {"value":"numgen","attributeSet":"numgen-attrs"},
+        {"value":"objref","attributeSet":"expr-objref-attrs"},
+        {"value":"payload","attributeSet":"expr-payload-attrs"},
+        {"value":"quota","attributeSet":"quota-attrs"},
+        {"value":"range","attributeSet":"range-attrs"},
+        {"value":"reject","attributeSet":"expr-reject-attrs"},
+        {"value":"target","attributeSet":"expr-target-attrs"},
+        {"value":"tproxy","attributeSet":"expr-tproxy-attrs"},
+        {"value":"byteorder","attributeSet":"expr-byteorder-attrs"},
+        {"value":"connlimit","attributeSet":"expr-connlimit-attrs"},
+        {"value":"dup","attributeSet":"expr-dup-attrs"},
+        {"value":"dynset","attributeSet":"expr-dynset-attrs"},
+        {"value":"exthdr","attributeSet":"expr-exthdr-attrs"},
+        {"value":"fwd","attributeSet":"expr-fwd-attrs"},
+        {"value":"hash","attributeSet":"expr-hash-attrs"},
+        {"value":"inner","attributeSet":"expr-inner-attrs"},
+        {"value":"last","attributeSet":"expr-last-attrs"},
+        {"value":"limit","attributeSet":"expr-limit-attrs"},
+        {"value":"masq","attributeSet":"expr-masq-attrs"},
+        {"value":"osf","attributeSet":"expr-osf-attrs"},
+        {"value":"queue","attributeSet":"expr-queue-attrs"},
+        {"value":"redir","attributeSet":"expr-redir-attrs"},
+        {"value":"rt","attributeSet":"expr-rt-attrs"},
+        {"value":"socket","attributeSet":"expr-socket-attrs"},
+        {"value":"synproxy","attributeSet":"expr-synproxy-attrs"},
+        {"value":"tunnel","attributeSet":"expr-tunnel-attrs"},
+        {"value":"xfrm","attributeSet":"expr-xfrm-attrs"}
       ]
     },
     "obj-data": {
       "name": "obj-data",
       "formats": [
-        {
-          "value": "counter",
-          "attributeSet": "counter-attrs"
-        },
-        {
-          "value": "quota",
-          "attributeSet": "quota-attrs"
-        },
-        {
-          "value": "ct-helper",
-          "attributeSet": "obj-ct-helper-attrs"
-        },
-        {
-          "value": "limit",
-          "attributeSet": "expr-limit-attrs"
-        },
-        {
-          "value": "connlimit",
-          "attributeSet": "expr-connlimit-attrs"
-        },
-        {
-          "value": "tunnel",
-          "attributeSet": "obj-tunnel-attrs"
-        },
-        {
-          "value": "ct-timeout",
-          "attributeSet": "obj-ct-timeout-attrs"
-        },
-        {
-          "value": "secmark",
-          "attributeSet": "obj-secmark-attrs"
-        },
-        {
-          "value": "ct-expect",
-          "attributeSet": "obj-ct-expect-attrs"
-        },
-        {
-          "value": "synproxy",
-          "attributeSet": "expr-synproxy-attrs"
-        }
+        {"value":"counter","attributeSet":"counter-attrs"},
+        {"value":"quota","attributeSet":"quota-attrs"},
+        {"value":"ct-helper","attributeSet":"obj-ct-helper-attrs"},
+        {"value":"limit","attributeSet":"expr-limit-attrs"},
+        {"value":"connlimit","attributeSet":"expr-connlimit-attrs"},
+        {"value":"tunnel","attributeSet":"obj-tunnel-attrs"},
+        {"value":"ct-timeout","attributeSet":"obj-ct-timeout-attrs"},
+        {"value":"secmark","attributeSet":"obj-secmark-attrs"},
+        {"value":"ct-expect","attributeSet":"obj-ct-expect-attrs"},
+        {"value":"synproxy","attributeSet":"expr-synproxy-attrs"}
       ]
     },
     "ct-timeout-data-msg": {
       "name": "ct-timeout-data-msg",
       "formats": [
-        {
-          "value": "1",
-          "attributeSet": "ct-timeout-icmp-attrs"
-        },
-        {
-          "value": "6",
-          "attributeSet": "ct-timeout-tcp-attrs"
-        },
-        {
-          "value": "17",
-          "attributeSet": "ct-timeout-udp-attrs"
-        },
-        {
-          "value": "33",
-          "attributeSet": "ct-timeout-dccp-attrs"
-        },
-        {
-          "value": "47",
-          "attributeSet": "ct-timeout-gre-attrs"
-        },
-        {
-          "value": "58",
-          "attributeSet": "ct-timeout-icmp-attrs"
-        },
-        {
-          "value": "132",
-          "attributeSet": "ct-timeout-sctp-attrs"
-        },
-        {
-          "value": "136",
-          "attributeSet": "ct-timeout-udp-attrs"
-        }
+        {"value":"1","attributeSet":"ct-timeout-icmp-attrs"},
+        {"value":"6","attributeSet":"ct-timeout-tcp-attrs"},
+        {"value":"17","attributeSet":"ct-timeout-udp-attrs"},
+        {"value":"33","attributeSet":"ct-timeout-dccp-attrs"},
+        {"value":"47","attributeSet":"ct-timeout-gre-attrs"},
+        {"value":"58","attributeSet":"ct-timeout-icmp-attrs"},
+        {"value":"132","attributeSet":"ct-timeout-sctp-attrs"},
+        {"value":"136","attributeSet":"ct-timeout-udp-attrs"}
       ]
     }
   },
@@ -4049,18 +1426,8 @@ export const model: FamilyModel = {
       "attributeSet": "batch-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 16,
-          "attrs": [
-            "genid"
-          ]
-        },
-        "reply": {
-          "value": 16,
-          "attrs": [
-            "genid"
-          ]
-        }
+        "request": {"value":16,"attrs":["genid"]},
+        "reply": {"value":16,"attrs":["genid"]}
       }
     },
     {
@@ -4068,12 +1435,7 @@ export const model: FamilyModel = {
       "attributeSet": "batch-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 17,
-          "attrs": [
-            "genid"
-          ]
-        }
+        "request": {"value":17,"attrs":["genid"]}
       }
     },
     {
@@ -4081,14 +1443,7 @@ export const model: FamilyModel = {
       "attributeSet": "table-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2560,
-          "attrs": [
-            "name",
-            "flags",
-            "userdata"
-          ]
-        }
+        "request": {"value":2560,"attrs":["name","flags","userdata"]}
       }
     },
     {
@@ -4096,40 +1451,12 @@ export const model: FamilyModel = {
       "attributeSet": "table-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2561,
-          "attrs": [
-            "name"
-          ]
-        },
-        "reply": {
-          "value": 2560,
-          "attrs": [
-            "name",
-            "use",
-            "handle",
-            "flags",
-            "owner",
-            "userdata"
-          ]
-        }
+        "request": {"value":2561,"attrs":["name"]},
+        "reply": {"value":2560,"attrs":["name","use","handle","flags","owner","userdata"]}
       },
       "dump": {
-        "request": {
-          "value": 2561,
-          "attrs": []
-        },
-        "reply": {
-          "value": 2560,
-          "attrs": [
-            "name",
-            "use",
-            "handle",
-            "flags",
-            "owner",
-            "userdata"
-          ]
-        }
+        "request": {"value":2561,"attrs":[]},
+        "reply": {"value":2560,"attrs":["name","use","handle","flags","owner","userdata"]}
       }
     },
     {
@@ -4137,13 +1464,7 @@ export const model: FamilyModel = {
       "attributeSet": "table-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2562,
-          "attrs": [
-            "name",
-            "handle"
-          ]
-        }
+        "request": {"value":2562,"attrs":["name","handle"]}
       }
     },
     {
@@ -4151,13 +1472,7 @@ export const model: FamilyModel = {
       "attributeSet": "table-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2586,
-          "attrs": [
-            "name",
-            "handle"
-          ]
-        }
+        "request": {"value":2586,"attrs":["name","handle"]}
       }
     },
     {
@@ -4165,20 +1480,7 @@ export const model: FamilyModel = {
       "attributeSet": "chain-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2563,
-          "attrs": [
-            "table",
-            "handle",
-            "policy",
-            "flags",
-            "hook",
-            "name",
-            "counters",
-            "userdata",
-            "type"
-          ]
-        }
+        "request": {"value":2563,"attrs":["table","handle","policy","flags","hook","name","counters","userdata","type"]}
       }
     },
     {
@@ -4186,51 +1488,12 @@ export const model: FamilyModel = {
       "attributeSet": "chain-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2564,
-          "attrs": [
-            "table",
-            "name"
-          ]
-        },
-        "reply": {
-          "value": 2563,
-          "attrs": [
-            "table",
-            "name",
-            "handle",
-            "hook",
-            "policy",
-            "type",
-            "flags",
-            "counters",
-            "id",
-            "use",
-            "userdata"
-          ]
-        }
+        "request": {"value":2564,"attrs":["table","name"]},
+        "reply": {"value":2563,"attrs":["table","name","handle","hook","policy","type","flags","counters","id","use","userdata"]}
       },
       "dump": {
-        "request": {
-          "value": 2564,
-          "attrs": []
-        },
-        "reply": {
-          "value": 2563,
-          "attrs": [
-            "table",
-            "name",
-            "handle",
-            "hook",
-            "policy",
-            "type",
-            "flags",
-            "counters",
-            "id",
-            "use",
-            "userdata"
-          ]
-        }
+        "request": {"value":2564,"attrs":[]},
+        "reply": {"value":2563,"attrs":["table","name","handle","hook","policy","type","flags","counters","id","use","userdata"]}
       }
     },
     {
@@ -4238,15 +1501,7 @@ export const model: FamilyModel = {
       "attributeSet": "chain-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2565,
-          "attrs": [
-            "table",
-            "handle",
-            "name",
-            "hook"
-          ]
-        }
+        "request": {"value":2565,"attrs":["table","handle","name","hook"]}
       }
     },
     {
@@ -4254,15 +1509,7 @@ export const model: FamilyModel = {
       "attributeSet": "chain-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2587,
-          "attrs": [
-            "table",
-            "handle",
-            "name",
-            "hook"
-          ]
-        }
+        "request": {"value":2587,"attrs":["table","handle","name","hook"]}
       }
     },
     {
@@ -4270,20 +1517,7 @@ export const model: FamilyModel = {
       "attributeSet": "rule-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2566,
-          "attrs": [
-            "table",
-            "chain",
-            "chain-id",
-            "handle",
-            "position",
-            "position-id",
-            "expressions",
-            "userdata",
-            "compat"
-          ]
-        }
+        "request": {"value":2566,"attrs":["table","chain","chain-id","handle","position","position-id","expressions","userdata","compat"]}
       }
     },
     {
@@ -4291,45 +1525,12 @@ export const model: FamilyModel = {
       "attributeSet": "rule-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2567,
-          "attrs": [
-            "table",
-            "chain",
-            "handle"
-          ]
-        },
-        "reply": {
-          "value": 2566,
-          "attrs": [
-            "table",
-            "chain",
-            "handle",
-            "position",
-            "expressions",
-            "userdata"
-          ]
-        }
+        "request": {"value":2567,"attrs":["table","chain","handle"]},
+        "reply": {"value":2566,"attrs":["table","chain","handle","position","expressions","userdata"]}
       },
       "dump": {
-        "request": {
-          "value": 2567,
-          "attrs": [
-            "table",
-            "chain"
-          ]
-        },
-        "reply": {
-          "value": 2566,
-          "attrs": [
-            "table",
-            "chain",
-            "handle",
-            "position",
-            "expressions",
-            "userdata"
-          ]
-        }
+        "request": {"value":2567,"attrs":["table","chain"]},
+        "reply": {"value":2566,"attrs":["table","chain","handle","position","expressions","userdata"]}
       }
     },
     {
@@ -4337,46 +1538,12 @@ export const model: FamilyModel = {
       "attributeSet": "rule-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2585,
-          "attrs": [
-            "table",
-            "chain",
-            "handle"
-          ]
-        },
-        "reply": {
-          "value": 2566,
-          "attrs": [
-            "table",
-            "chain",
-            "handle",
-            "position",
-            "expressions",
-            "userdata"
-          ]
-        }
+        "request": {"value":2585,"attrs":["table","chain","handle"]},
+        "reply": {"value":2566,"attrs":["table","chain","handle","position","expressions","userdata"]}
       },
       "dump": {
-        "request": {
-          "value": 2585,
-          "attrs": [
-            "table",
-            "chain",
-            "handle"
-          ]
-        },
-        "reply": {
-          "value": 2566,
-          "attrs": [
-            "table",
-            "chain",
-            "handle",
-            "position",
-            "expressions",
-            "userdata"
-          ]
-        }
+        "request": {"value":2585,"attrs":["table","chain","handle"]},
+        "reply": {"value":2566,"attrs":["table","chain","handle","position","expressions","userdata"]}
       }
     },
     {
@@ -4384,15 +1551,7 @@ export const model: FamilyModel = {
       "attributeSet": "rule-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2568,
-          "attrs": [
-            "table",
-            "chain",
-            "handle",
-            "id"
-          ]
-        }
+        "request": {"value":2568,"attrs":["table","chain","handle","id"]}
       }
     },
     {
@@ -4400,15 +1559,7 @@ export const model: FamilyModel = {
       "attributeSet": "rule-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2588,
-          "attrs": [
-            "table",
-            "chain",
-            "handle",
-            "id"
-          ]
-        }
+        "request": {"value":2588,"attrs":["table","chain","handle","id"]}
       }
     },
     {
@@ -4416,25 +1567,7 @@ export const model: FamilyModel = {
       "attributeSet": "set-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2569,
-          "attrs": [
-            "table",
-            "name",
-            "key-len",
-            "id",
-            "key-type",
-            "flags",
-            "data-type",
-            "data-len",
-            "obj-type",
-            "timeout",
-            "gc-interval",
-            "policy",
-            "desc",
-            "userdata"
-          ]
-        }
+        "request": {"value":2569,"attrs":["table","name","key-len","id","key-type","flags","data-type","data-len","obj-type","timeout","gc-interval","policy","desc","userdata"]}
       }
     },
     {
@@ -4442,61 +1575,12 @@ export const model: FamilyModel = {
       "attributeSet": "set-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2570,
-          "attrs": [
-            "table",
-            "name"
-          ]
-        },
-        "reply": {
-          "value": 2569,
-          "attrs": [
-            "table",
-            "name",
-            "handle",
-            "flags",
-            "key-len",
-            "key-type",
-            "data-type",
-            "data-len",
-            "obj-type",
-            "gc-interval",
-            "policy",
-            "userdata",
-            "desc",
-            "expr",
-            "expressions"
-          ]
-        }
+        "request": {"value":2570,"attrs":["table","name"]},
+        "reply": {"value":2569,"attrs":["table","name","handle","flags","key-len","key-type","data-type","data-len","obj-type","gc-interval","policy","userdata","desc","expr","expressions"]}
       },
       "dump": {
-        "request": {
-          "value": 2570,
-          "attrs": [
-            "table"
-          ]
-        },
-        "reply": {
-          "value": 2569,
-          "attrs": [
-            "table",
-            "name",
-            "handle",
-            "flags",
-            "key-len",
-            "key-type",
-            "data-type",
-            "data-len",
-            "obj-type",
-            "gc-interval",
-            "policy",
-            "userdata",
-            "desc",
-            "expr",
-            "expressions"
-          ]
-        }
+        "request": {"value":2570,"attrs":["table"]},
+        "reply": {"value":2569,"attrs":["table","name","handle","flags","key-len","key-type","data-type","data-len","obj-type","gc-interval","policy","userdata","desc","expr","expressions"]}
       }
     },
     {
@@ -4504,14 +1588,7 @@ export const model: FamilyModel = {
       "attributeSet": "set-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2571,
-          "attrs": [
-            "table",
-            "handle",
-            "name"
-          ]
-        }
+        "request": {"value":2571,"attrs":["table","handle","name"]}
       }
     },
     {
@@ -4519,14 +1596,7 @@ export const model: FamilyModel = {
       "attributeSet": "set-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2589,
-          "attrs": [
-            "table",
-            "handle",
-            "name"
-          ]
-        }
+        "request": {"value":2589,"attrs":["table","handle","name"]}
       }
     },
     {
@@ -4534,15 +1604,7 @@ export const model: FamilyModel = {
       "attributeSet": "setelem-list-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2572,
-          "attrs": [
-            "table",
-            "set",
-            "set-id",
-            "elements"
-          ]
-        }
+        "request": {"value":2572,"attrs":["table","set","set-id","elements"]}
       }
     },
     {
@@ -4550,37 +1612,12 @@ export const model: FamilyModel = {
       "attributeSet": "setelem-list-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2573,
-          "attrs": [
-            "table",
-            "set",
-            "elements"
-          ]
-        },
-        "reply": {
-          "value": 2572,
-          "attrs": [
-            "elements"
-          ]
-        }
+        "request": {"value":2573,"attrs":["table","set","elements"]},
+        "reply": {"value":2572,"attrs":["elements"]}
       },
       "dump": {
-        "request": {
-          "value": 2573,
-          "attrs": [
-            "table",
-            "set"
-          ]
-        },
-        "reply": {
-          "value": 2572,
-          "attrs": [
-            "table",
-            "set",
-            "elements"
-          ]
-        }
+        "request": {"value":2573,"attrs":["table","set"]},
+        "reply": {"value":2572,"attrs":["table","set","elements"]}
       }
     },
     {
@@ -4588,37 +1625,12 @@ export const model: FamilyModel = {
       "attributeSet": "setelem-list-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2593,
-          "attrs": [
-            "elements"
-          ]
-        },
-        "reply": {
-          "value": 2572,
-          "attrs": [
-            "table",
-            "set",
-            "elements"
-          ]
-        }
+        "request": {"value":2593,"attrs":["elements"]},
+        "reply": {"value":2572,"attrs":["table","set","elements"]}
       },
       "dump": {
-        "request": {
-          "value": 2593,
-          "attrs": [
-            "table",
-            "set"
-          ]
-        },
-        "reply": {
-          "value": 2572,
-          "attrs": [
-            "table",
-            "set",
-            "elements"
-          ]
-        }
+        "request": {"value":2593,"attrs":["table","set"]},
+        "reply": {"value":2572,"attrs":["table","set","elements"]}
       }
     },
     {
@@ -4626,14 +1638,7 @@ export const model: FamilyModel = {
       "attributeSet": "setelem-list-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2574,
-          "attrs": [
-            "table",
-            "set",
-            "elements"
-          ]
-        }
+        "request": {"value":2574,"attrs":["table","set","elements"]}
       }
     },
     {
@@ -4641,14 +1646,7 @@ export const model: FamilyModel = {
       "attributeSet": "setelem-list-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2590,
-          "attrs": [
-            "table",
-            "set",
-            "elements"
-          ]
-        }
+        "request": {"value":2590,"attrs":["table","set","elements"]}
       }
     },
     {
@@ -4656,32 +1654,12 @@ export const model: FamilyModel = {
       "attributeSet": "gen-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2576,
-          "attrs": []
-        },
-        "reply": {
-          "value": 2575,
-          "attrs": [
-            "id",
-            "proc-pid",
-            "proc-name"
-          ]
-        }
+        "request": {"value":2576,"attrs":[]},
+        "reply": {"value":2575,"attrs":["id","proc-pid","proc-name"]}
       },
       "dump": {
-        "request": {
-          "value": 2576,
-          "attrs": []
-        },
-        "reply": {
-          "value": 2575,
-          "attrs": [
-            "id",
-            "proc-pid",
-            "proc-name"
-          ]
-        }
+        "request": {"value":2576,"attrs":[]},
+        "reply": {"value":2575,"attrs":["id","proc-pid","proc-name"]}
       }
     },
     {
@@ -4689,16 +1667,7 @@ export const model: FamilyModel = {
       "attributeSet": "obj-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2578,
-          "attrs": [
-            "type",
-            "name",
-            "data",
-            "table",
-            "userdata"
-          ]
-        }
+        "request": {"value":2578,"attrs":["type","name","data","table","userdata"]}
       }
     },
     {
@@ -4706,47 +1675,12 @@ export const model: FamilyModel = {
       "attributeSet": "obj-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2579,
-          "attrs": [
-            "name",
-            "type",
-            "table"
-          ]
-        },
-        "reply": {
-          "value": 2578,
-          "attrs": [
-            "table",
-            "name",
-            "type",
-            "handle",
-            "use",
-            "data",
-            "userdata"
-          ]
-        }
+        "request": {"value":2579,"attrs":["name","type","table"]},
+        "reply": {"value":2578,"attrs":["table","name","type","handle","use","data","userdata"]}
       },
       "dump": {
-        "request": {
-          "value": 2579,
-          "attrs": [
-            "table",
-            "type"
-          ]
-        },
-        "reply": {
-          "value": 2578,
-          "attrs": [
-            "table",
-            "name",
-            "type",
-            "handle",
-            "use",
-            "data",
-            "userdata"
-          ]
-        }
+        "request": {"value":2579,"attrs":["table","type"]},
+        "reply": {"value":2578,"attrs":["table","name","type","handle","use","data","userdata"]}
       }
     },
     {
@@ -4754,15 +1688,7 @@ export const model: FamilyModel = {
       "attributeSet": "obj-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2580,
-          "attrs": [
-            "table",
-            "name",
-            "type",
-            "handle"
-          ]
-        }
+        "request": {"value":2580,"attrs":["table","name","type","handle"]}
       }
     },
     {
@@ -4770,15 +1696,7 @@ export const model: FamilyModel = {
       "attributeSet": "obj-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2591,
-          "attrs": [
-            "table",
-            "name",
-            "type",
-            "handle"
-          ]
-        }
+        "request": {"value":2591,"attrs":["table","name","type","handle"]}
       }
     },
     {
@@ -4786,15 +1704,7 @@ export const model: FamilyModel = {
       "attributeSet": "flowtable-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2582,
-          "attrs": [
-            "table",
-            "name",
-            "hook",
-            "flags"
-          ]
-        }
+        "request": {"value":2582,"attrs":["table","name","hook","flags"]}
       }
     },
     {
@@ -4802,41 +1712,12 @@ export const model: FamilyModel = {
       "attributeSet": "flowtable-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2583,
-          "attrs": [
-            "name",
-            "table"
-          ]
-        },
-        "reply": {
-          "value": 2582,
-          "attrs": [
-            "table",
-            "name",
-            "handle",
-            "use",
-            "flags",
-            "hook"
-          ]
-        }
+        "request": {"value":2583,"attrs":["name","table"]},
+        "reply": {"value":2582,"attrs":["table","name","handle","use","flags","hook"]}
       },
       "dump": {
-        "request": {
-          "value": 2583,
-          "attrs": []
-        },
-        "reply": {
-          "value": 2582,
-          "attrs": [
-            "table",
-            "name",
-            "handle",
-            "use",
-            "flags",
-            "hook"
-          ]
-        }
+        "request": {"value":2583,"attrs":[]},
+        "reply": {"value":2582,"attrs":["table","name","handle","use","flags","hook"]}
       }
     },
     {
@@ -4844,15 +1725,7 @@ export const model: FamilyModel = {
       "attributeSet": "flowtable-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2584,
-          "attrs": [
-            "table",
-            "name",
-            "handle",
-            "hook"
-          ]
-        }
+        "request": {"value":2584,"attrs":["table","name","handle","hook"]}
       }
     },
     {
@@ -4860,22 +1733,12 @@ export const model: FamilyModel = {
       "attributeSet": "flowtable-attrs",
       "fixedHeader": "nfgenmsg",
       "do": {
-        "request": {
-          "value": 2592,
-          "attrs": [
-            "table",
-            "name",
-            "handle",
-            "hook"
-          ]
-        }
+        "request": {"value":2592,"attrs":["table","name","handle","hook"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "mgmt"
-    }
+    {"name":"mgmt"}
   ]
 };
 

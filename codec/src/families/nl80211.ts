@@ -15,796 +15,217 @@ export const model: FamilyModel = {
       "name": "commands",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "get-wiphy",
-          "value": 1
-        },
-        {
-          "name": "set-wiphy",
-          "value": 2
-        },
-        {
-          "name": "new-wiphy",
-          "value": 3
-        },
-        {
-          "name": "del-wiphy",
-          "value": 4
-        },
-        {
-          "name": "get-interface",
-          "value": 5
-        },
-        {
-          "name": "set-interface",
-          "value": 6
-        },
-        {
-          "name": "new-interface",
-          "value": 7
-        },
-        {
-          "name": "del-interface",
-          "value": 8
-        },
-        {
-          "name": "get-key",
-          "value": 9
-        },
-        {
-          "name": "set-key",
-          "value": 10
-        },
-        {
-          "name": "new-key",
-          "value": 11
-        },
-        {
-          "name": "del-key",
-          "value": 12
-        },
-        {
-          "name": "get-beacon",
-          "value": 13
-        },
-        {
-          "name": "set-beacon",
-          "value": 14
-        },
-        {
-          "name": "new-beacon",
-          "value": 15
-        },
-        {
-          "name": "del-beacon",
-          "value": 16
-        },
-        {
-          "name": "get-station",
-          "value": 17
-        },
-        {
-          "name": "set-station",
-          "value": 18
-        },
-        {
-          "name": "new-station",
-          "value": 19
-        },
-        {
-          "name": "del-station",
-          "value": 20
-        },
-        {
-          "name": "get-mpath",
-          "value": 21
-        },
-        {
-          "name": "set-mpath",
-          "value": 22
-        },
-        {
-          "name": "new-mpath",
-          "value": 23
-        },
-        {
-          "name": "del-mpath",
-          "value": 24
-        },
-        {
-          "name": "set-bss",
-          "value": 25
-        },
-        {
-          "name": "set-reg",
-          "value": 26
-        },
-        {
-          "name": "req-set-reg",
-          "value": 27
-        },
-        {
-          "name": "get-mesh-config",
-          "value": 28
-        },
-        {
-          "name": "set-mesh-config",
-          "value": 29
-        },
-        {
-          "name": "set-mgmt-extra-ie",
-          "value": 30
-        },
-        {
-          "name": "get-reg",
-          "value": 31
-        },
-        {
-          "name": "get-scan",
-          "value": 32
-        },
-        {
-          "name": "trigger-scan",
-          "value": 33
-        },
-        {
-          "name": "new-scan-results",
-          "value": 34
-        },
-        {
-          "name": "scan-aborted",
-          "value": 35
-        },
-        {
-          "name": "reg-change",
-          "value": 36
-        },
-        {
-          "name": "authenticate",
-          "value": 37
-        },
-        {
-          "name": "associate",
-          "value": 38
-        },
-        {
-          "name": "deauthenticate",
-          "value": 39
-        },
-        {
-          "name": "disassociate",
-          "value": 40
-        },
-        {
-          "name": "michael-mic-failure",
-          "value": 41
-        },
-        {
-          "name": "reg-beacon-hint",
-          "value": 42
-        },
-        {
-          "name": "join-ibss",
-          "value": 43
-        },
-        {
-          "name": "leave-ibss",
-          "value": 44
-        },
-        {
-          "name": "testmode",
-          "value": 45
-        },
-        {
-          "name": "connect",
-          "value": 46
-        },
-        {
-          "name": "roam",
-          "value": 47
-        },
-        {
-          "name": "disconnect",
-          "value": 48
-        },
-        {
-          "name": "set-wiphy-netns",
-          "value": 49
-        },
-        {
-          "name": "get-survey",
-          "value": 50
-        },
-        {
-          "name": "new-survey-results",
-          "value": 51
-        },
-        {
-          "name": "set-pmksa",
-          "value": 52
-        },
-        {
-          "name": "del-pmksa",
-          "value": 53
-        },
-        {
-          "name": "flush-pmksa",
-          "value": 54
-        },
-        {
-          "name": "remain-on-channel",
-          "value": 55
-        },
-        {
-          "name": "cancel-remain-on-channel",
-          "value": 56
-        },
-        {
-          "name": "set-tx-bitrate-mask",
-          "value": 57
-        },
-        {
-          "name": "register-action",
-          "value": 58
-        },
-        {
-          "name": "action",
-          "value": 59
-        },
-        {
-          "name": "action-tx-status",
-          "value": 60
-        },
-        {
-          "name": "set-power-save",
-          "value": 61
-        },
-        {
-          "name": "get-power-save",
-          "value": 62
-        },
-        {
-          "name": "set-cqm",
-          "value": 63
-        },
-        {
-          "name": "notify-cqm",
-          "value": 64
-        },
-        {
-          "name": "set-channel",
-          "value": 65
-        },
-        {
-          "name": "set-wds-peer",
-          "value": 66
-        },
-        {
-          "name": "frame-wait-cancel",
-          "value": 67
-        },
-        {
-          "name": "join-mesh",
-          "value": 68
-        },
-        {
-          "name": "leave-mesh",
-          "value": 69
-        },
-        {
-          "name": "unprot-deauthenticate",
-          "value": 70
-        },
-        {
-          "name": "unprot-disassociate",
-          "value": 71
-        },
-        {
-          "name": "new-peer-candidate",
-          "value": 72
-        },
-        {
-          "name": "get-wowlan",
-          "value": 73
-        },
-        {
-          "name": "set-wowlan",
-          "value": 74
-        },
-        {
-          "name": "start-sched-scan",
-          "value": 75
-        },
-        {
-          "name": "stop-sched-scan",
-          "value": 76
-        },
-        {
-          "name": "sched-scan-results",
-          "value": 77
-        },
-        {
-          "name": "sched-scan-stopped",
-          "value": 78
-        },
-        {
-          "name": "set-rekey-offload",
-          "value": 79
-        },
-        {
-          "name": "pmksa-candidate",
-          "value": 80
-        },
-        {
-          "name": "tdls-oper",
-          "value": 81
-        },
-        {
-          "name": "tdls-mgmt",
-          "value": 82
-        },
-        {
-          "name": "unexpected-frame",
-          "value": 83
-        },
-        {
-          "name": "probe-client",
-          "value": 84
-        },
-        {
-          "name": "register-beacons",
-          "value": 85
-        },
-        {
-          "name": "unexpected-4-addr-frame",
-          "value": 86
-        },
-        {
-          "name": "set-noack-map",
-          "value": 87
-        },
-        {
-          "name": "ch-switch-notify",
-          "value": 88
-        },
-        {
-          "name": "start-p2p-device",
-          "value": 89
-        },
-        {
-          "name": "stop-p2p-device",
-          "value": 90
-        },
-        {
-          "name": "conn-failed",
-          "value": 91
-        },
-        {
-          "name": "set-mcast-rate",
-          "value": 92
-        },
-        {
-          "name": "set-mac-acl",
-          "value": 93
-        },
-        {
-          "name": "radar-detect",
-          "value": 94
-        },
-        {
-          "name": "get-protocol-features",
-          "value": 95
-        },
-        {
-          "name": "update-ft-ies",
-          "value": 96
-        },
-        {
-          "name": "ft-event",
-          "value": 97
-        },
-        {
-          "name": "crit-protocol-start",
-          "value": 98
-        },
-        {
-          "name": "crit-protocol-stop",
-          "value": 99
-        },
-        {
-          "name": "get-coalesce",
-          "value": 100
-        },
-        {
-          "name": "set-coalesce",
-          "value": 101
-        },
-        {
-          "name": "channel-switch",
-          "value": 102
-        },
-        {
-          "name": "vendor",
-          "value": 103
-        },
-        {
-          "name": "set-qos-map",
-          "value": 104
-        },
-        {
-          "name": "add-tx-ts",
-          "value": 105
-        },
-        {
-          "name": "del-tx-ts",
-          "value": 106
-        },
-        {
-          "name": "get-mpp",
-          "value": 107
-        },
-        {
-          "name": "join-ocb",
-          "value": 108
-        },
-        {
-          "name": "leave-ocb",
-          "value": 109
-        },
-        {
-          "name": "ch-switch-started-notify",
-          "value": 110
-        },
-        {
-          "name": "tdls-channel-switch",
-          "value": 111
-        },
-        {
-          "name": "tdls-cancel-channel-switch",
-          "value": 112
-        },
-        {
-          "name": "wiphy-reg-change",
-          "value": 113
-        },
-        {
-          "name": "abort-scan",
-          "value": 114
-        },
-        {
-          "name": "start-nan",
-          "value": 115
-        },
-        {
-          "name": "stop-nan",
-          "value": 116
-        },
-        {
-          "name": "add-nan-function",
-          "value": 117
-        },
-        {
-          "name": "del-nan-function",
-          "value": 118
-        },
-        {
-          "name": "change-nan-config",
-          "value": 119
-        },
-        {
-          "name": "nan-match",
-          "value": 120
-        },
-        {
-          "name": "set-multicast-to-unicast",
-          "value": 121
-        },
-        {
-          "name": "update-connect-params",
-          "value": 122
-        },
-        {
-          "name": "set-pmk",
-          "value": 123
-        },
-        {
-          "name": "del-pmk",
-          "value": 124
-        },
-        {
-          "name": "port-authorized",
-          "value": 125
-        },
-        {
-          "name": "reload-regdb",
-          "value": 126
-        },
-        {
-          "name": "external-auth",
-          "value": 127
-        },
-        {
-          "name": "sta-opmode-changed",
-          "value": 128
-        },
-        {
-          "name": "control-port-frame",
-          "value": 129
-        },
-        {
-          "name": "get-ftm-responder-stats",
-          "value": 130
-        },
-        {
-          "name": "peer-measurement-start",
-          "value": 131
-        },
-        {
-          "name": "peer-measurement-result",
-          "value": 132
-        },
-        {
-          "name": "peer-measurement-complete",
-          "value": 133
-        },
-        {
-          "name": "notify-radar",
-          "value": 134
-        },
-        {
-          "name": "update-owe-info",
-          "value": 135
-        },
-        {
-          "name": "probe-mesh-link",
-          "value": 136
-        },
-        {
-          "name": "set-tid-config",
-          "value": 137
-        },
-        {
-          "name": "unprot-beacon",
-          "value": 138
-        },
-        {
-          "name": "control-port-frame-tx-status",
-          "value": 139
-        },
-        {
-          "name": "set-sar-specs",
-          "value": 140
-        },
-        {
-          "name": "obss-color-collision",
-          "value": 141
-        },
-        {
-          "name": "color-change-request",
-          "value": 142
-        },
-        {
-          "name": "color-change-started",
-          "value": 143
-        },
-        {
-          "name": "color-change-aborted",
-          "value": 144
-        },
-        {
-          "name": "color-change-completed",
-          "value": 145
-        },
-        {
-          "name": "set-fils-aad",
-          "value": 146
-        },
-        {
-          "name": "assoc-comeback",
-          "value": 147
-        },
-        {
-          "name": "add-link",
-          "value": 148
-        },
-        {
-          "name": "remove-link",
-          "value": 149
-        },
-        {
-          "name": "add-link-sta",
-          "value": 150
-        },
-        {
-          "name": "modify-link-sta",
-          "value": 151
-        },
-        {
-          "name": "remove-link-sta",
-          "value": 152
-        },
-        {
-          "name": "set-hw-timestamp",
-          "value": 153
-        },
-        {
-          "name": "links-removed",
-          "value": 154
-        },
-        {
-          "name": "set-tid-to-link-mapping",
-          "value": 155
-        }
+        {"name":"unspec","value":0},
+        {"name":"get-wiphy","value":1},
+        {"name":"set-wiphy","value":2},
+        {"name":"new-wiphy","value":3},
+        {"name":"del-wiphy","value":4},
+        {"name":"get-interface","value":5},
+        {"name":"set-interface","value":6},
+        {"name":"new-interface","value":7},
+        {"name":"del-interface","value":8},
+        {"name":"get-key","value":9},
+        {"name":"set-key","value":10},
+        {"name":"new-key","value":11},
+        {"name":"del-key","value":12},
+        {"name":"get-beacon","value":13},
+        {"name":"set-beacon","value":14},
+        {"name":"new-beacon","value":15},
+        {"name":"del-beacon","value":16},
+        {"name":"get-station","value":17},
+        {"name":"set-station","value":18},
+        {"name":"new-station","value":19},
+        {"name":"del-station","value":20},
+        {"name":"get-mpath","value":21},
+        {"name":"set-mpath","value":22},
+        {"name":"new-mpath","value":23},
+        {"name":"del-mpath","value":24},
+        {"name":"set-bss","value":25},
+        {"name":"set-reg","value":26},
+        {"name":"req-set-reg","value":27},
+        {"name":"get-mesh-config","value":28},
+        {"name":"set-mesh-config","value":29},
+        {"name":"set-mgmt-extra-ie","value":30},
+        {"name":"get-reg","value":31},
+        {"name":"get-scan","value":32},
+        {"name":"trigger-scan","value":33},
+        {"name":"new-scan-results","value":34},
+        {"name":"scan-aborted","value":35},
+        {"name":"reg-change","value":36},
+        {"name":"authenticate","value":37},
+        {"name":"associate","value":38},
+        {"name":"deauthenticate","value":39},
+        {"name":"disassociate","value":40},
+        {"name":"michael-mic-failure","value":41},
+        {"name":"reg-beacon-hint","value":42},
+        {"name":"join-ibss","value":43},
+        {"name":"leave-ibss","value":44},
+        {"name":"testmode","value":45},
+        {"name":"connect","value":46},
+        {"name":"roam","value":47},
+        {"name":"disconnect","value":48},
+        {"name":"set-wiphy-netns","value":49},
+        {"name":"get-survey","value":50},
+        {"name":"new-survey-results","value":51},
+        {"name":"set-pmksa","value":52},
+        {"name":"del-pmksa","value":53},
+        {"name":"flush-pmksa","value":54},
+        {"name":"remain-on-channel","value":55},
+        {"name":"cancel-remain-on-channel","value":56},
+        {"name":"set-tx-bitrate-mask","value":57},
+        {"name":"register-action","value":58},
+        {"name":"action","value":59},
+        {"name":"action-tx-status","value":60},
+        {"name":"set-power-save","value":61},
+        {"name":"get-power-save","value":62},
+        {"name":"set-cqm","value":63},
+        {"name":"notify-cqm","value":64},
+        {"name":"set-channel","value":65},
+        {"name":"set-wds-peer","value":66},
+        {"name":"frame-wait-cancel","value":67},
+        {"name":"join-mesh","value":68},
+        {"name":"leave-mesh","value":69},
+        {"name":"unprot-deauthenticate","value":70},
+        {"name":"unprot-disassociate","value":71},
+        {"name":"new-peer-candidate","value":72},
+        {"name":"get-wowlan","value":73},
+        {"name":"set-wowlan","value":74},
+        {"name":"start-sched-scan","value":75},
+        {"name":"stop-sched-scan","value":76},
+        {"name":"sched-scan-results","value":77},
+        {"name":"sched-scan-stopped","value":78},
+        {"name":"set-rekey-offload","value":79},
+        {"name":"pmksa-candidate","value":80},
+        {"name":"tdls-oper","value":81},
+        {"name":"tdls-mgmt","value":82},
+        {"name":"unexpected-frame","value":83},
+        {"name":"probe-client","value":84},
+        {"name":"register-beacons","value":85},
+        {"name":"unexpected-4-addr-frame","value":86},
+        {"name":"set-noack-map","value":87},
+        {"name":"ch-switch-notify","value":88},
+        {"name":"start-p2p-device","value":89},
+        {"name":"stop-p2p-device","value":90},
+        {"name":"conn-failed","value":91},
+        {"name":"set-mcast-rate","value":92},
+        {"name":"set-mac-acl","value":93},
+        {"name":"radar-detect","value":94},
+        {"name":"get-protocol-features","value":95},
+        {"name":"update-ft-ies","value":96},
+        {"name":"ft-event","value":97},
+        {"name":"crit-protocol-start","value":98},
+        {"name":"crit-protocol-stop","value":99},
+        {"name":"get-coalesce","value":100},
+        {"name":"set-coalesce","value":101},
+        {"name":"channel-switch","value":102},
+        {"name":"vendor","value":103},
+        {"name":"set-qos-map","value":104},
+        {"name":"add-tx-ts","value":105},
+        {"name":"del-tx-ts","value":106},
+        {"name":"get-mpp","value":107},
+        {"name":"join-ocb","value":108},
+        {"name":"leave-ocb","value":109},
+        {"name":"ch-switch-started-notify","value":110},
+        {"name":"tdls-channel-switch","value":111},
+        {"name":"tdls-cancel-channel-switch","value":112},
+        {"name":"wiphy-reg-change","value":113},
+        {"name":"abort-scan","value":114},
+        {"name":"start-nan","value":115},
+        {"name":"stop-nan","value":116},
+        {"name":"add-nan-function","value":117},
+        {"name":"del-nan-function","value":118},
+        {"name":"change-nan-config","value":119},
+        {"name":"nan-match","value":120},
+        {"name":"set-multicast-to-unicast","value":121},
+        {"name":"update-connect-params","value":122},
+        {"name":"set-pmk","value":123},
+        {"name":"del-pmk","value":124},
+        {"name":"port-authorized","value":125},
+        {"name":"reload-regdb","value":126},
+        {"name":"external-auth","value":127},
+        {"name":"sta-opmode-changed","value":128},
+        {"name":"control-port-frame","value":129},
+        {"name":"get-ftm-responder-stats","value":130},
+        {"name":"peer-measurement-start","value":131},
+        {"name":"peer-measurement-result","value":132},
+        {"name":"peer-measurement-complete","value":133},
+        {"name":"notify-radar","value":134},
+        {"name":"update-owe-info","value":135},
+        {"name":"probe-mesh-link","value":136},
+        {"name":"set-tid-config","value":137},
+        {"name":"unprot-beacon","value":138},
+        {"name":"control-port-frame-tx-status","value":139},
+        {"name":"set-sar-specs","value":140},
+        {"name":"obss-color-collision","value":141},
+        {"name":"color-change-request","value":142},
+        {"name":"color-change-started","value":143},
+        {"name":"color-change-aborted","value":144},
+        {"name":"color-change-completed","value":145},
+        {"name":"set-fils-aad","value":146},
+        {"name":"assoc-comeback","value":147},
+        {"name":"add-link","value":148},
+        {"name":"remove-link","value":149},
+        {"name":"add-link-sta","value":150},
+        {"name":"modify-link-sta","value":151},
+        {"name":"remove-link-sta","value":152},
+        {"name":"set-hw-timestamp","value":153},
+        {"name":"links-removed","value":154},
+        {"name":"set-tid-to-link-mapping","value":155}
       ]
     },
     "feature-flags": {
       "name": "feature-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "sk-tx-status",
-          "value": 1
-        },
-        {
-          "name": "ht-ibss",
-          "value": 2
-        },
-        {
-          "name": "inactivity-timer",
-          "value": 4
-        },
-        {
-          "name": "cell-base-reg-hints",
-          "value": 8
-        },
-        {
-          "name": "p2p-device-needs-channel",
-          "value": 16
-        },
-        {
-          "name": "sae",
-          "value": 32
-        },
-        {
-          "name": "low-priority-scan",
-          "value": 64
-        },
-        {
-          "name": "scan-flush",
-          "value": 128
-        },
-        {
-          "name": "ap-scan",
-          "value": 256
-        },
-        {
-          "name": "vif-txpower",
-          "value": 512
-        },
-        {
-          "name": "need-obss-scan",
-          "value": 1024
-        },
-        {
-          "name": "p2p-go-ctwin",
-          "value": 2048
-        },
-        {
-          "name": "p2p-go-oppps",
-          "value": 4096
-        },
-        {
-          "name": "reserved",
-          "value": 8192
-        },
-        {
-          "name": "advertise-chan-limits",
-          "value": 16384
-        },
-        {
-          "name": "full-ap-client-state",
-          "value": 32768
-        },
-        {
-          "name": "userspace-mpm",
-          "value": 65536
-        },
-        {
-          "name": "active-monitor",
-          "value": 131072
-        },
-        {
-          "name": "ap-mode-chan-width-change",
-          "value": 262144
-        },
-        {
-          "name": "ds-param-set-ie-in-probes",
-          "value": 524288
-        },
-        {
-          "name": "wfa-tpc-ie-in-probes",
-          "value": 1048576
-        },
-        {
-          "name": "quiet",
-          "value": 2097152
-        },
-        {
-          "name": "tx-power-insertion",
-          "value": 4194304
-        },
-        {
-          "name": "ackto-estimation",
-          "value": 8388608
-        },
-        {
-          "name": "static-smps",
-          "value": 16777216
-        },
-        {
-          "name": "dynamic-smps",
-          "value": 33554432
-        },
-        {
-          "name": "supports-wmm-admission",
-          "value": 67108864
-        },
-        {
-          "name": "mac-on-create",
-          "value": 134217728
-        },
-        {
-          "name": "tdls-channel-switch",
-          "value": 268435456
-        },
-        {
-          "name": "scan-random-mac-addr",
-          "value": 536870912
-        },
-        {
-          "name": "sched-scan-random-mac-addr",
-          "value": 1073741824
-        },
-        {
-          "name": "no-random-mac-addr",
-          "value": 2147483648
-        }
+        {"name":"sk-tx-status","value":1},
+        {"name":"ht-ibss","value":2},
+        {"name":"inactivity-timer","value":4},
+        {"name":"cell-base-reg-hints","value":8},
+        {"name":"p2p-device-needs-channel","value":16},
+        {"name":"sae","value":32},
+        {"name":"low-priority-scan","value":64},
+        {"name":"scan-flush","value":128},
+        {"name":"ap-scan","value":256},
+        {"name":"vif-txpower","value":512},
+        {"name":"need-obss-scan","value":1024},
+        {"name":"p2p-go-ctwin","value":2048},
+        {"name":"p2p-go-oppps","value":4096},
+        {"name":"reserved","value":8192},
+        {"name":"advertise-chan-limits","value":16384},
+        {"name":"full-ap-client-state","value":32768},
+        {"name":"userspace-mpm","value":65536},
+        {"name":"active-monitor","value":131072},
+        {"name":"ap-mode-chan-width-change","value":262144},
+        {"name":"ds-param-set-ie-in-probes","value":524288},
+        {"name":"wfa-tpc-ie-in-probes","value":1048576},
+        {"name":"quiet","value":2097152},
+        {"name":"tx-power-insertion","value":4194304},
+        {"name":"ackto-estimation","value":8388608},
+        {"name":"static-smps","value":16777216},
+        {"name":"dynamic-smps","value":33554432},
+        {"name":"supports-wmm-admission","value":67108864},
+        {"name":"mac-on-create","value":134217728},
+        {"name":"tdls-channel-switch","value":268435456},
+        {"name":"scan-random-mac-addr","value":536870912},
+        {"name":"sched-scan-random-mac-addr","value":1073741824},
+        {"name":"no-random-mac-addr","value":2147483648}
       ]
     },
     "channel-type": {
       "name": "channel-type",
       "flags": false,
       "entries": [
-        {
-          "name": "no-ht",
-          "value": 0
-        },
-        {
-          "name": "ht20",
-          "value": 1
-        },
-        {
-          "name": "ht40minus",
-          "value": 2
-        },
-        {
-          "name": "ht40plus",
-          "value": 3
-        }
+        {"name":"no-ht","value":0},
+        {"name":"ht20","value":1},
+        {"name":"ht40minus","value":2},
+        {"name":"ht40plus","value":3}
       ]
     },
     "protocol-features": {
       "name": "protocol-features",
       "flags": true,
       "entries": [
-        {
-          "name": "split-wiphy-dump",
-          "value": 1
-        }
+        {"name":"split-wiphy-dump","value":1}
       ]
     }
   },
@@ -813,18 +234,8 @@ export const model: FamilyModel = {
       "name": "sta-flag-update",
       "size": 8,
       "members": [
-        {
-          "name": "mask",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "set",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"mask","type":"u32","offset":0,"len":4},
+        {"name":"set","type":"u32","offset":4,"len":4}
       ]
     }
   },
@@ -832,2509 +243,555 @@ export const model: FamilyModel = {
     "nl80211-attrs": {
       "name": "nl80211-attrs",
       "attrs": [
-        {
-          "name": "wiphy",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "wiphy-name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "ifindex",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "ifname",
-          "value": 4,
-          "type": "string"
-        },
-        {
-          "name": "iftype",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "mac",
-          "value": 6,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-data",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "key-idx",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "key-cipher",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "key-seq",
-          "value": 10,
-          "type": "binary"
-        },
-        {
-          "name": "key-default",
-          "value": 11,
-          "type": "flag"
-        },
-        {
-          "name": "beacon-interval",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "dtim-period",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "beacon-head",
-          "value": 14,
-          "type": "binary"
-        },
-        {
-          "name": "beacon-tail",
-          "value": 15,
-          "type": "binary"
-        },
-        {
-          "name": "sta-aid",
-          "value": 16,
-          "type": "u16"
-        },
-        {
-          "name": "sta-flags",
-          "value": 17,
-          "type": "binary"
-        },
-        {
-          "name": "sta-listen-interval",
-          "value": 18,
-          "type": "u16"
-        },
-        {
-          "name": "sta-supported-rates",
-          "value": 19,
-          "type": "binary"
-        },
-        {
-          "name": "sta-vlan",
-          "value": 20,
-          "type": "u32"
-        },
-        {
-          "name": "sta-info",
-          "value": 21,
-          "type": "binary"
-        },
-        {
-          "name": "wiphy-bands",
-          "value": 22,
-          "type": "nest",
-          "nested": "wiphy-bands"
-        },
-        {
-          "name": "mntr-flags",
-          "value": 23,
-          "type": "binary"
-        },
-        {
-          "name": "mesh-id",
-          "value": 24,
-          "type": "binary"
-        },
-        {
-          "name": "sta-plink-action",
-          "value": 25,
-          "type": "u8"
-        },
-        {
-          "name": "mpath-next-hop",
-          "value": 26,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "mpath-info",
-          "value": 27,
-          "type": "binary"
-        },
-        {
-          "name": "bss-cts-prot",
-          "value": 28,
-          "type": "u8"
-        },
-        {
-          "name": "bss-short-preamble",
-          "value": 29,
-          "type": "u8"
-        },
-        {
-          "name": "bss-short-slot-time",
-          "value": 30,
-          "type": "u8"
-        },
-        {
-          "name": "ht-capability",
-          "value": 31,
-          "type": "binary"
-        },
-        {
-          "name": "supported-iftypes",
-          "value": 32,
-          "type": "nest",
-          "nested": "supported-iftypes"
-        },
-        {
-          "name": "reg-alpha2",
-          "value": 33,
-          "type": "binary"
-        },
-        {
-          "name": "reg-rules",
-          "value": 34,
-          "type": "binary"
-        },
-        {
-          "name": "mesh-config",
-          "value": 35,
-          "type": "binary"
-        },
-        {
-          "name": "bss-basic-rates",
-          "value": 36,
-          "type": "binary"
-        },
-        {
-          "name": "wiphy-txq-params",
-          "value": 37,
-          "type": "binary"
-        },
-        {
-          "name": "wiphy-freq",
-          "value": 38,
-          "type": "u32"
-        },
-        {
-          "name": "wiphy-channel-type",
-          "value": 39,
-          "type": "u32",
-          "enum": "channel-type"
-        },
-        {
-          "name": "key-default-mgmt",
-          "value": 40,
-          "type": "flag"
-        },
-        {
-          "name": "mgmt-subtype",
-          "value": 41,
-          "type": "u8"
-        },
-        {
-          "name": "ie",
-          "value": 42,
-          "type": "binary"
-        },
-        {
-          "name": "max-num-scan-ssids",
-          "value": 43,
-          "type": "u8"
-        },
-        {
-          "name": "scan-frequencies",
-          "value": 44,
-          "type": "binary"
-        },
-        {
-          "name": "scan-ssids",
-          "value": 45,
-          "type": "binary"
-        },
-        {
-          "name": "generation",
-          "value": 46,
-          "type": "u32"
-        },
-        {
-          "name": "bss",
-          "value": 47,
-          "type": "binary"
-        },
-        {
-          "name": "reg-initiator",
-          "value": 48,
-          "type": "u8"
-        },
-        {
-          "name": "reg-type",
-          "value": 49,
-          "type": "u8"
-        },
-        {
-          "name": "supported-commands",
-          "value": 50,
-          "type": "indexed-array",
-          "enum": "commands",
-          "subType": "u32"
-        },
-        {
-          "name": "frame",
-          "value": 51,
-          "type": "binary"
-        },
-        {
-          "name": "ssid",
-          "value": 52,
-          "type": "binary"
-        },
-        {
-          "name": "auth-type",
-          "value": 53,
-          "type": "u32"
-        },
-        {
-          "name": "reason-code",
-          "value": 54,
-          "type": "u16"
-        },
-        {
-          "name": "key-type",
-          "value": 55,
-          "type": "u32"
-        },
-        {
-          "name": "max-scan-ie-len",
-          "value": 56,
-          "type": "u16"
-        },
-        {
-          "name": "cipher-suites",
-          "value": 57,
-          "type": "binary",
-          "displayHint": "hex",
-          "subType": "u32"
-        },
-        {
-          "name": "freq-before",
-          "value": 58,
-          "type": "binary"
-        },
-        {
-          "name": "freq-after",
-          "value": 59,
-          "type": "binary"
-        },
-        {
-          "name": "freq-fixed",
-          "value": 60,
-          "type": "flag"
-        },
-        {
-          "name": "wiphy-retry-short",
-          "value": 61,
-          "type": "u8"
-        },
-        {
-          "name": "wiphy-retry-long",
-          "value": 62,
-          "type": "u8"
-        },
-        {
-          "name": "wiphy-frag-threshold",
-          "value": 63,
-          "type": "u32"
-        },
-        {
-          "name": "wiphy-rts-threshold",
-          "value": 64,
-          "type": "u32"
-        },
-        {
-          "name": "timed-out",
-          "value": 65,
-          "type": "flag"
-        },
-        {
-          "name": "use-mfp",
-          "value": 66,
-          "type": "u32"
-        },
-        {
-          "name": "sta-flags2",
-          "value": 67,
-          "type": "binary",
-          "struct": "sta-flag-update"
-        },
-        {
-          "name": "control-port",
-          "value": 68,
-          "type": "flag"
-        },
-        {
-          "name": "testdata",
-          "value": 69,
-          "type": "binary"
-        },
-        {
-          "name": "privacy",
-          "value": 70,
-          "type": "flag"
-        },
-        {
-          "name": "disconnected-by-ap",
-          "value": 71,
-          "type": "flag"
-        },
-        {
-          "name": "status-code",
-          "value": 72,
-          "type": "u16"
-        },
-        {
-          "name": "cipher-suites-pairwise",
-          "value": 73,
-          "type": "binary"
-        },
-        {
-          "name": "cipher-suite-group",
-          "value": 74,
-          "type": "u32"
-        },
-        {
-          "name": "wpa-versions",
-          "value": 75,
-          "type": "u32"
-        },
-        {
-          "name": "akm-suites",
-          "value": 76,
-          "type": "binary"
-        },
-        {
-          "name": "req-ie",
-          "value": 77,
-          "type": "binary"
-        },
-        {
-          "name": "resp-ie",
-          "value": 78,
-          "type": "binary"
-        },
-        {
-          "name": "prev-bssid",
-          "value": 79,
-          "type": "binary"
-        },
-        {
-          "name": "key",
-          "value": 80,
-          "type": "binary"
-        },
-        {
-          "name": "keys",
-          "value": 81,
-          "type": "binary"
-        },
-        {
-          "name": "pid",
-          "value": 82,
-          "type": "u32"
-        },
-        {
-          "name": "4addr",
-          "value": 83,
-          "type": "u8"
-        },
-        {
-          "name": "survey-info",
-          "value": 84,
-          "type": "binary"
-        },
-        {
-          "name": "pmkid",
-          "value": 85,
-          "type": "binary"
-        },
-        {
-          "name": "max-num-pmkids",
-          "value": 86,
-          "type": "u8"
-        },
-        {
-          "name": "duration",
-          "value": 87,
-          "type": "u32"
-        },
-        {
-          "name": "cookie",
-          "value": 88,
-          "type": "u64"
-        },
-        {
-          "name": "wiphy-coverage-class",
-          "value": 89,
-          "type": "u8"
-        },
-        {
-          "name": "tx-rates",
-          "value": 90,
-          "type": "binary"
-        },
-        {
-          "name": "frame-match",
-          "value": 91,
-          "type": "binary"
-        },
-        {
-          "name": "ack",
-          "value": 92,
-          "type": "flag"
-        },
-        {
-          "name": "ps-state",
-          "value": 93,
-          "type": "u32"
-        },
-        {
-          "name": "cqm",
-          "value": 94,
-          "type": "binary"
-        },
-        {
-          "name": "local-state-change",
-          "value": 95,
-          "type": "flag"
-        },
-        {
-          "name": "ap-isolate",
-          "value": 96,
-          "type": "u8"
-        },
-        {
-          "name": "wiphy-tx-power-setting",
-          "value": 97,
-          "type": "u32"
-        },
-        {
-          "name": "wiphy-tx-power-level",
-          "value": 98,
-          "type": "u32"
-        },
-        {
-          "name": "tx-frame-types",
-          "value": 99,
-          "type": "nest",
-          "nested": "iftype-attrs"
-        },
-        {
-          "name": "rx-frame-types",
-          "value": 100,
-          "type": "nest",
-          "nested": "iftype-attrs"
-        },
-        {
-          "name": "frame-type",
-          "value": 101,
-          "type": "u16"
-        },
-        {
-          "name": "control-port-ethertype",
-          "value": 102,
-          "type": "flag"
-        },
-        {
-          "name": "control-port-no-encrypt",
-          "value": 103,
-          "type": "flag"
-        },
-        {
-          "name": "support-ibss-rsn",
-          "value": 104,
-          "type": "flag"
-        },
-        {
-          "name": "wiphy-antenna-tx",
-          "value": 105,
-          "type": "u32"
-        },
-        {
-          "name": "wiphy-antenna-rx",
-          "value": 106,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-rate",
-          "value": 107,
-          "type": "u32"
-        },
-        {
-          "name": "offchannel-tx-ok",
-          "value": 108,
-          "type": "flag"
-        },
-        {
-          "name": "bss-ht-opmode",
-          "value": 109,
-          "type": "u16"
-        },
-        {
-          "name": "key-default-types",
-          "value": 110,
-          "type": "binary"
-        },
-        {
-          "name": "max-remain-on-channel-duration",
-          "value": 111,
-          "type": "u32"
-        },
-        {
-          "name": "mesh-setup",
-          "value": 112,
-          "type": "binary"
-        },
-        {
-          "name": "wiphy-antenna-avail-tx",
-          "value": 113,
-          "type": "u32"
-        },
-        {
-          "name": "wiphy-antenna-avail-rx",
-          "value": 114,
-          "type": "u32"
-        },
-        {
-          "name": "support-mesh-auth",
-          "value": 115,
-          "type": "flag"
-        },
-        {
-          "name": "sta-plink-state",
-          "value": 116,
-          "type": "u8"
-        },
-        {
-          "name": "wowlan-triggers",
-          "value": 117,
-          "type": "binary"
-        },
-        {
-          "name": "wowlan-triggers-supported",
-          "value": 118,
-          "type": "nest",
-          "nested": "wowlan-triggers-attrs"
-        },
-        {
-          "name": "sched-scan-interval",
-          "value": 119,
-          "type": "u32"
-        },
-        {
-          "name": "interface-combinations",
-          "value": 120,
-          "type": "indexed-array",
-          "nested": "if-combination-attributes",
-          "subType": "nest"
-        },
-        {
-          "name": "software-iftypes",
-          "value": 121,
-          "type": "nest",
-          "nested": "supported-iftypes"
-        },
-        {
-          "name": "rekey-data",
-          "value": 122,
-          "type": "binary"
-        },
-        {
-          "name": "max-num-sched-scan-ssids",
-          "value": 123,
-          "type": "u8"
-        },
-        {
-          "name": "max-sched-scan-ie-len",
-          "value": 124,
-          "type": "u16"
-        },
-        {
-          "name": "scan-supp-rates",
-          "value": 125,
-          "type": "binary"
-        },
-        {
-          "name": "hidden-ssid",
-          "value": 126,
-          "type": "u32"
-        },
-        {
-          "name": "ie-probe-resp",
-          "value": 127,
-          "type": "binary"
-        },
-        {
-          "name": "ie-assoc-resp",
-          "value": 128,
-          "type": "binary"
-        },
-        {
-          "name": "sta-wme",
-          "value": 129,
-          "type": "binary"
-        },
-        {
-          "name": "support-ap-uapsd",
-          "value": 130,
-          "type": "flag"
-        },
-        {
-          "name": "roam-support",
-          "value": 131,
-          "type": "flag"
-        },
-        {
-          "name": "sched-scan-match",
-          "value": 132,
-          "type": "binary"
-        },
-        {
-          "name": "max-match-sets",
-          "value": 133,
-          "type": "u8"
-        },
-        {
-          "name": "pmksa-candidate",
-          "value": 134,
-          "type": "binary"
-        },
-        {
-          "name": "tx-no-cck-rate",
-          "value": 135,
-          "type": "flag"
-        },
-        {
-          "name": "tdls-action",
-          "value": 136,
-          "type": "u8"
-        },
-        {
-          "name": "tdls-dialog-token",
-          "value": 137,
-          "type": "u8"
-        },
-        {
-          "name": "tdls-operation",
-          "value": 138,
-          "type": "u8"
-        },
-        {
-          "name": "tdls-support",
-          "value": 139,
-          "type": "flag"
-        },
-        {
-          "name": "tdls-external-setup",
-          "value": 140,
-          "type": "flag"
-        },
-        {
-          "name": "device-ap-sme",
-          "value": 141,
-          "type": "u32"
-        },
-        {
-          "name": "dont-wait-for-ack",
-          "value": 142,
-          "type": "flag"
-        },
-        {
-          "name": "feature-flags",
-          "value": 143,
-          "type": "u32",
-          "enum": "feature-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "probe-resp-offload",
-          "value": 144,
-          "type": "u32"
-        },
-        {
-          "name": "probe-resp",
-          "value": 145,
-          "type": "binary"
-        },
-        {
-          "name": "dfs-region",
-          "value": 146,
-          "type": "u8"
-        },
-        {
-          "name": "disable-ht",
-          "value": 147,
-          "type": "flag"
-        },
-        {
-          "name": "ht-capability-mask",
-          "value": 148,
-          "type": "binary"
-        },
-        {
-          "name": "noack-map",
-          "value": 149,
-          "type": "u16"
-        },
-        {
-          "name": "inactivity-timeout",
-          "value": 150,
-          "type": "u16"
-        },
-        {
-          "name": "rx-signal-dbm",
-          "value": 151,
-          "type": "u32"
-        },
-        {
-          "name": "bg-scan-period",
-          "value": 152,
-          "type": "u16"
-        },
-        {
-          "name": "wdev",
-          "value": 153,
-          "type": "u64"
-        },
-        {
-          "name": "user-reg-hint-type",
-          "value": 154,
-          "type": "u32"
-        },
-        {
-          "name": "conn-failed-reason",
-          "value": 155,
-          "type": "u32"
-        },
-        {
-          "name": "auth-data",
-          "value": 156,
-          "type": "binary"
-        },
-        {
-          "name": "vht-capability",
-          "value": 157,
-          "type": "binary"
-        },
-        {
-          "name": "scan-flags",
-          "value": 158,
-          "type": "u32"
-        },
-        {
-          "name": "channel-width",
-          "value": 159,
-          "type": "u32"
-        },
-        {
-          "name": "center-freq1",
-          "value": 160,
-          "type": "u32"
-        },
-        {
-          "name": "center-freq2",
-          "value": 161,
-          "type": "u32"
-        },
-        {
-          "name": "p2p-ctwindow",
-          "value": 162,
-          "type": "u8"
-        },
-        {
-          "name": "p2p-oppps",
-          "value": 163,
-          "type": "u8"
-        },
-        {
-          "name": "local-mesh-power-mode",
-          "value": 164,
-          "type": "u32"
-        },
-        {
-          "name": "acl-policy",
-          "value": 165,
-          "type": "u32"
-        },
-        {
-          "name": "mac-addrs",
-          "value": 166,
-          "type": "binary"
-        },
-        {
-          "name": "mac-acl-max",
-          "value": 167,
-          "type": "u32"
-        },
-        {
-          "name": "radar-event",
-          "value": 168,
-          "type": "u32"
-        },
-        {
-          "name": "ext-capa",
-          "value": 169,
-          "type": "binary"
-        },
-        {
-          "name": "ext-capa-mask",
-          "value": 170,
-          "type": "binary"
-        },
-        {
-          "name": "sta-capability",
-          "value": 171,
-          "type": "u16"
-        },
-        {
-          "name": "sta-ext-capability",
-          "value": 172,
-          "type": "binary"
-        },
-        {
-          "name": "protocol-features",
-          "value": 173,
-          "type": "u32",
-          "enum": "protocol-features"
-        },
-        {
-          "name": "split-wiphy-dump",
-          "value": 174,
-          "type": "flag"
-        },
-        {
-          "name": "disable-vht",
-          "value": 175,
-          "type": "flag"
-        },
-        {
-          "name": "vht-capability-mask",
-          "value": 176,
-          "type": "binary"
-        },
-        {
-          "name": "mdid",
-          "value": 177,
-          "type": "u16"
-        },
-        {
-          "name": "ie-ric",
-          "value": 178,
-          "type": "binary"
-        },
-        {
-          "name": "crit-prot-id",
-          "value": 179,
-          "type": "u16"
-        },
-        {
-          "name": "max-crit-prot-duration",
-          "value": 180,
-          "type": "u16"
-        },
-        {
-          "name": "peer-aid",
-          "value": 181,
-          "type": "u16"
-        },
-        {
-          "name": "coalesce-rule",
-          "value": 182,
-          "type": "binary"
-        },
-        {
-          "name": "ch-switch-count",
-          "value": 183,
-          "type": "u32"
-        },
-        {
-          "name": "ch-switch-block-tx",
-          "value": 184,
-          "type": "flag"
-        },
-        {
-          "name": "csa-ies",
-          "value": 185,
-          "type": "binary"
-        },
-        {
-          "name": "cntdwn-offs-beacon",
-          "value": 186,
-          "type": "binary"
-        },
-        {
-          "name": "cntdwn-offs-presp",
-          "value": 187,
-          "type": "binary"
-        },
-        {
-          "name": "rxmgmt-flags",
-          "value": 188,
-          "type": "binary"
-        },
-        {
-          "name": "sta-supported-channels",
-          "value": 189,
-          "type": "binary"
-        },
-        {
-          "name": "sta-supported-oper-classes",
-          "value": 190,
-          "type": "binary"
-        },
-        {
-          "name": "handle-dfs",
-          "value": 191,
-          "type": "flag"
-        },
-        {
-          "name": "support-5-mhz",
-          "value": 192,
-          "type": "flag"
-        },
-        {
-          "name": "support-10-mhz",
-          "value": 193,
-          "type": "flag"
-        },
-        {
-          "name": "opmode-notif",
-          "value": 194,
-          "type": "u8"
-        },
-        {
-          "name": "vendor-id",
-          "value": 195,
-          "type": "u32"
-        },
-        {
-          "name": "vendor-subcmd",
-          "value": 196,
-          "type": "u32"
-        },
-        {
-          "name": "vendor-data",
-          "value": 197,
-          "type": "binary"
-        },
-        {
-          "name": "vendor-events",
-          "value": 198,
-          "type": "binary"
-        },
-        {
-          "name": "qos-map",
-          "value": 199,
-          "type": "binary"
-        },
-        {
-          "name": "mac-hint",
-          "value": 200,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "wiphy-freq-hint",
-          "value": 201,
-          "type": "u32"
-        },
-        {
-          "name": "max-ap-assoc-sta",
-          "value": 202,
-          "type": "u32"
-        },
-        {
-          "name": "tdls-peer-capability",
-          "value": 203,
-          "type": "u32"
-        },
-        {
-          "name": "socket-owner",
-          "value": 204,
-          "type": "flag"
-        },
-        {
-          "name": "csa-c-offsets-tx",
-          "value": 205,
-          "type": "binary"
-        },
-        {
-          "name": "max-csa-counters",
-          "value": 206,
-          "type": "u8"
-        },
-        {
-          "name": "tdls-initiator",
-          "value": 207,
-          "type": "flag"
-        },
-        {
-          "name": "use-rrm",
-          "value": 208,
-          "type": "flag"
-        },
-        {
-          "name": "wiphy-dyn-ack",
-          "value": 209,
-          "type": "flag"
-        },
-        {
-          "name": "tsid",
-          "value": 210,
-          "type": "u8"
-        },
-        {
-          "name": "user-prio",
-          "value": 211,
-          "type": "u8"
-        },
-        {
-          "name": "admitted-time",
-          "value": 212,
-          "type": "u16"
-        },
-        {
-          "name": "smps-mode",
-          "value": 213,
-          "type": "u8"
-        },
-        {
-          "name": "oper-class",
-          "value": 214,
-          "type": "u8"
-        },
-        {
-          "name": "mac-mask",
-          "value": 215,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "wiphy-self-managed-reg",
-          "value": 216,
-          "type": "flag"
-        },
-        {
-          "name": "ext-features",
-          "value": 217,
-          "type": "binary"
-        },
-        {
-          "name": "survey-radio-stats",
-          "value": 218,
-          "type": "binary"
-        },
-        {
-          "name": "netns-fd",
-          "value": 219,
-          "type": "u32"
-        },
-        {
-          "name": "sched-scan-delay",
-          "value": 220,
-          "type": "u32"
-        },
-        {
-          "name": "reg-indoor",
-          "value": 221,
-          "type": "flag"
-        },
-        {
-          "name": "max-num-sched-scan-plans",
-          "value": 222,
-          "type": "u32"
-        },
-        {
-          "name": "max-scan-plan-interval",
-          "value": 223,
-          "type": "u32"
-        },
-        {
-          "name": "max-scan-plan-iterations",
-          "value": 224,
-          "type": "u32"
-        },
-        {
-          "name": "sched-scan-plans",
-          "value": 225,
-          "type": "binary"
-        },
-        {
-          "name": "pbss",
-          "value": 226,
-          "type": "flag"
-        },
-        {
-          "name": "bss-select",
-          "value": 227,
-          "type": "binary"
-        },
-        {
-          "name": "sta-support-p2p-ps",
-          "value": 228,
-          "type": "u8"
-        },
-        {
-          "name": "pad",
-          "value": 229,
-          "type": "binary"
-        },
-        {
-          "name": "iftype-ext-capa",
-          "value": 230,
-          "type": "binary"
-        },
-        {
-          "name": "mu-mimo-group-data",
-          "value": 231,
-          "type": "binary"
-        },
-        {
-          "name": "mu-mimo-follow-mac-addr",
-          "value": 232,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "scan-start-time-tsf",
-          "value": 233,
-          "type": "u64"
-        },
-        {
-          "name": "scan-start-time-tsf-bssid",
-          "value": 234,
-          "type": "binary"
-        },
-        {
-          "name": "measurement-duration",
-          "value": 235,
-          "type": "u16"
-        },
-        {
-          "name": "measurement-duration-mandatory",
-          "value": 236,
-          "type": "flag"
-        },
-        {
-          "name": "mesh-peer-aid",
-          "value": 237,
-          "type": "u16"
-        },
-        {
-          "name": "nan-master-pref",
-          "value": 238,
-          "type": "u8"
-        },
-        {
-          "name": "bands",
-          "value": 239,
-          "type": "u32"
-        },
-        {
-          "name": "nan-func",
-          "value": 240,
-          "type": "binary"
-        },
-        {
-          "name": "nan-match",
-          "value": 241,
-          "type": "binary"
-        },
-        {
-          "name": "fils-kek",
-          "value": 242,
-          "type": "binary"
-        },
-        {
-          "name": "fils-nonces",
-          "value": 243,
-          "type": "binary"
-        },
-        {
-          "name": "multicast-to-unicast-enabled",
-          "value": 244,
-          "type": "flag"
-        },
-        {
-          "name": "bssid",
-          "value": 245,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "sched-scan-relative-rssi",
-          "value": 246,
-          "type": "s8"
-        },
-        {
-          "name": "sched-scan-rssi-adjust",
-          "value": 247,
-          "type": "binary"
-        },
-        {
-          "name": "timeout-reason",
-          "value": 248,
-          "type": "u32"
-        },
-        {
-          "name": "fils-erp-username",
-          "value": 249,
-          "type": "binary"
-        },
-        {
-          "name": "fils-erp-realm",
-          "value": 250,
-          "type": "binary"
-        },
-        {
-          "name": "fils-erp-next-seq-num",
-          "value": 251,
-          "type": "u16"
-        },
-        {
-          "name": "fils-erp-rrk",
-          "value": 252,
-          "type": "binary"
-        },
-        {
-          "name": "fils-cache-id",
-          "value": 253,
-          "type": "binary"
-        },
-        {
-          "name": "pmk",
-          "value": 254,
-          "type": "binary"
-        },
-        {
-          "name": "sched-scan-multi",
-          "value": 255,
-          "type": "flag"
-        },
-        {
-          "name": "sched-scan-max-reqs",
-          "value": 256,
-          "type": "u32"
-        },
-        {
-          "name": "want-1x-4way-hs",
-          "value": 257,
-          "type": "flag"
-        },
-        {
-          "name": "pmkr0-name",
-          "value": 258,
-          "type": "binary"
-        },
-        {
-          "name": "port-authorized",
-          "value": 259,
-          "type": "binary"
-        },
-        {
-          "name": "external-auth-action",
-          "value": 260,
-          "type": "u32"
-        },
-        {
-          "name": "external-auth-support",
-          "value": 261,
-          "type": "flag"
-        },
-        {
-          "name": "nss",
-          "value": 262,
-          "type": "u8"
-        },
-        {
-          "name": "ack-signal",
-          "value": 263,
-          "type": "s32"
-        },
-        {
-          "name": "control-port-over-nl80211",
-          "value": 264,
-          "type": "flag"
-        },
-        {
-          "name": "txq-stats",
-          "value": 265,
-          "type": "nest",
-          "nested": "txq-stats-attrs"
-        },
-        {
-          "name": "txq-limit",
-          "value": 266,
-          "type": "u32"
-        },
-        {
-          "name": "txq-memory-limit",
-          "value": 267,
-          "type": "u32"
-        },
-        {
-          "name": "txq-quantum",
-          "value": 268,
-          "type": "u32"
-        },
-        {
-          "name": "he-capability",
-          "value": 269,
-          "type": "binary"
-        },
-        {
-          "name": "ftm-responder",
-          "value": 270,
-          "type": "binary"
-        },
-        {
-          "name": "ftm-responder-stats",
-          "value": 271,
-          "type": "binary"
-        },
-        {
-          "name": "timeout",
-          "value": 272,
-          "type": "u32"
-        },
-        {
-          "name": "peer-measurements",
-          "value": 273,
-          "type": "binary"
-        },
-        {
-          "name": "airtime-weight",
-          "value": 274,
-          "type": "u16"
-        },
-        {
-          "name": "sta-tx-power-setting",
-          "value": 275,
-          "type": "u8"
-        },
-        {
-          "name": "sta-tx-power",
-          "value": 276,
-          "type": "s16"
-        },
-        {
-          "name": "sae-password",
-          "value": 277,
-          "type": "binary"
-        },
-        {
-          "name": "twt-responder",
-          "value": 278,
-          "type": "flag"
-        },
-        {
-          "name": "he-obss-pd",
-          "value": 279,
-          "type": "binary"
-        },
-        {
-          "name": "wiphy-edmg-channels",
-          "value": 280,
-          "type": "u8"
-        },
-        {
-          "name": "wiphy-edmg-bw-config",
-          "value": 281,
-          "type": "u8"
-        },
-        {
-          "name": "vlan-id",
-          "value": 282,
-          "type": "u16"
-        },
-        {
-          "name": "he-bss-color",
-          "value": 283,
-          "type": "binary"
-        },
-        {
-          "name": "iftype-akm-suites",
-          "value": 284,
-          "type": "binary"
-        },
-        {
-          "name": "tid-config",
-          "value": 285,
-          "type": "binary"
-        },
-        {
-          "name": "control-port-no-preauth",
-          "value": 286,
-          "type": "flag"
-        },
-        {
-          "name": "pmk-lifetime",
-          "value": 287,
-          "type": "u32"
-        },
-        {
-          "name": "pmk-reauth-threshold",
-          "value": 288,
-          "type": "u8"
-        },
-        {
-          "name": "receive-multicast",
-          "value": 289,
-          "type": "flag"
-        },
-        {
-          "name": "wiphy-freq-offset",
-          "value": 290,
-          "type": "u32"
-        },
-        {
-          "name": "center-freq1-offset",
-          "value": 291,
-          "type": "u32"
-        },
-        {
-          "name": "scan-freq-khz",
-          "value": 292,
-          "type": "binary"
-        },
-        {
-          "name": "he-6ghz-capability",
-          "value": 293,
-          "type": "binary"
-        },
-        {
-          "name": "fils-discovery",
-          "value": 294,
-          "type": "binary"
-        },
-        {
-          "name": "unsol-bcast-probe-resp",
-          "value": 295,
-          "type": "binary"
-        },
-        {
-          "name": "s1g-capability",
-          "value": 296,
-          "type": "binary"
-        },
-        {
-          "name": "s1g-capability-mask",
-          "value": 297,
-          "type": "binary"
-        },
-        {
-          "name": "sae-pwe",
-          "value": 298,
-          "type": "u8"
-        },
-        {
-          "name": "reconnect-requested",
-          "value": 299,
-          "type": "binary"
-        },
-        {
-          "name": "sar-spec",
-          "value": 300,
-          "type": "nest",
-          "nested": "sar-attributes"
-        },
-        {
-          "name": "disable-he",
-          "value": 301,
-          "type": "flag"
-        },
-        {
-          "name": "obss-color-bitmap",
-          "value": 302,
-          "type": "u64"
-        },
-        {
-          "name": "color-change-count",
-          "value": 303,
-          "type": "u8"
-        },
-        {
-          "name": "color-change-color",
-          "value": 304,
-          "type": "u8"
-        },
-        {
-          "name": "color-change-elems",
-          "value": 305,
-          "type": "binary"
-        },
-        {
-          "name": "mbssid-config",
-          "value": 306,
-          "type": "binary"
-        },
-        {
-          "name": "mbssid-elems",
-          "value": 307,
-          "type": "binary"
-        },
-        {
-          "name": "radar-background",
-          "value": 308,
-          "type": "flag"
-        },
-        {
-          "name": "ap-settings-flags",
-          "value": 309,
-          "type": "u32"
-        },
-        {
-          "name": "eht-capability",
-          "value": 310,
-          "type": "binary"
-        },
-        {
-          "name": "disable-eht",
-          "value": 311,
-          "type": "flag"
-        },
-        {
-          "name": "mlo-links",
-          "value": 312,
-          "type": "binary"
-        },
-        {
-          "name": "mlo-link-id",
-          "value": 313,
-          "type": "u8"
-        },
-        {
-          "name": "mld-addr",
-          "value": 314,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "mlo-support",
-          "value": 315,
-          "type": "flag"
-        },
-        {
-          "name": "max-num-akm-suites",
-          "value": 316,
-          "type": "binary"
-        },
-        {
-          "name": "eml-capability",
-          "value": 317,
-          "type": "u16"
-        },
-        {
-          "name": "mld-capa-and-ops",
-          "value": 318,
-          "type": "u16"
-        },
-        {
-          "name": "tx-hw-timestamp",
-          "value": 319,
-          "type": "u64"
-        },
-        {
-          "name": "rx-hw-timestamp",
-          "value": 320,
-          "type": "u64"
-        },
-        {
-          "name": "td-bitmap",
-          "value": 321,
-          "type": "binary"
-        },
-        {
-          "name": "punct-bitmap",
-          "value": 322,
-          "type": "u32"
-        },
-        {
-          "name": "max-hw-timestamp-peers",
-          "value": 323,
-          "type": "u16"
-        },
-        {
-          "name": "hw-timestamp-enabled",
-          "value": 324,
-          "type": "flag"
-        },
-        {
-          "name": "ema-rnr-elems",
-          "value": 325,
-          "type": "binary"
-        },
-        {
-          "name": "mlo-link-disabled",
-          "value": 326,
-          "type": "flag"
-        },
-        {
-          "name": "bss-dump-include-use-data",
-          "value": 327,
-          "type": "flag"
-        },
-        {
-          "name": "mlo-ttlm-dlink",
-          "value": 328,
-          "type": "u16"
-        },
-        {
-          "name": "mlo-ttlm-ulink",
-          "value": 329,
-          "type": "u16"
-        },
-        {
-          "name": "assoc-spp-amsdu",
-          "value": 330,
-          "type": "flag"
-        },
-        {
-          "name": "wiphy-radios",
-          "value": 331,
-          "type": "binary"
-        },
-        {
-          "name": "wiphy-interface-combinations",
-          "value": 332,
-          "type": "binary"
-        },
-        {
-          "name": "vif-radio-mask",
-          "value": 333,
-          "type": "u32"
-        }
+        {"name":"wiphy","value":1,"type":"u32"},
+        {"name":"wiphy-name","value":2,"type":"string"},
+        {"name":"ifindex","value":3,"type":"u32"},
+        {"name":"ifname","value":4,"type":"string"},
+        {"name":"iftype","value":5,"type":"u32"},
+        {"name":"mac","value":6,"type":"binary","displayHint":"mac"},
+        {"name":"key-data","value":7,"type":"binary"},
+        {"name":"key-idx","value":8,"type":"u8"},
+        {"name":"key-cipher","value":9,"type":"u32"},
+        {"name":"key-seq","value":10,"type":"binary"},
+        {"name":"key-default","value":11,"type":"flag"},
+        {"name":"beacon-interval","value":12,"type":"u32"},
+        {"name":"dtim-period","value":13,"type":"u32"},
+        {"name":"beacon-head","value":14,"type":"binary"},
+        {"name":"beacon-tail","value":15,"type":"binary"},
+        {"name":"sta-aid","value":16,"type":"u16"},
+        {"name":"sta-flags","value":17,"type":"binary"},
+        {"name":"sta-listen-interval","value":18,"type":"u16"},
+        {"name":"sta-supported-rates","value":19,"type":"binary"},
+        {"name":"sta-vlan","value":20,"type":"u32"},
+        {"name":"sta-info","value":21,"type":"binary"},
+        {"name":"wiphy-bands","value":22,"type":"nest","nested":"wiphy-bands"},
+        {"name":"mntr-flags","value":23,"type":"binary"},
+        {"name":"mesh-id","value":24,"type":"binary"},
+        {"name":"sta-plink-action","value":25,"type":"u8"},
+        {"name":"mpath-next-hop","value":26,"type":"binary","displayHint":"mac"},
+        {"name":"mpath-info","value":27,"type":"binary"},
+        {"name":"bss-cts-prot","value":28,"type":"u8"},
+        {"name":"bss-short-preamble","value":29,"type":"u8"},
+        {"name":"bss-short-slot-time","value":30,"type":"u8"},
+        {"name":"ht-capability","value":31,"type":"binary"},
+        {"name":"supported-iftypes","value":32,"type":"nest","nested":"supported-iftypes"},
+        {"name":"reg-alpha2","value":33,"type":"binary"},
+        {"name":"reg-rules","value":34,"type":"binary"},
+        {"name":"mesh-config","value":35,"type":"binary"},
+        {"name":"bss-basic-rates","value":36,"type":"binary"},
+        {"name":"wiphy-txq-params","value":37,"type":"binary"},
+        {"name":"wiphy-freq","value":38,"type":"u32"},
+        {"name":"wiphy-channel-type","value":39,"type":"u32","enum":"channel-type"},
+        {"name":"key-default-mgmt","value":40,"type":"flag"},
+        {"name":"mgmt-subtype","value":41,"type":"u8"},
+        {"name":"ie","value":42,"type":"binary"},
+        {"name":"max-num-scan-ssids","value":43,"type":"u8"},
+        {"name":"scan-frequencies","value":44,"type":"binary"},
+        {"name":"scan-ssids","value":45,"type":"binary"},
+        {"name":"generation","value":46,"type":"u32"},
+        {"name":"bss","value":47,"type":"binary"},
+        {"name":"reg-initiator","value":48,"type":"u8"},
+        {"name":"reg-type","value":49,"type":"u8"},
+        {"name":"supported-commands","value":50,"type":"indexed-array","enum":"commands","subType":"u32"},
+        {"name":"frame","value":51,"type":"binary"},
+        {"name":"ssid","value":52,"type":"binary"},
+        {"name":"auth-type","value":53,"type":"u32"},
+        {"name":"reason-code","value":54,"type":"u16"},
+        {"name":"key-type","value":55,"type":"u32"},
+        {"name":"max-scan-ie-len","value":56,"type":"u16"},
+        {"name":"cipher-suites","value":57,"type":"binary","displayHint":"hex","subType":"u32"},
+        {"name":"freq-before","value":58,"type":"binary"},
+        {"name":"freq-after","value":59,"type":"binary"},
+        {"name":"freq-fixed","value":60,"type":"flag"},
+        {"name":"wiphy-retry-short","value":61,"type":"u8"},
+        {"name":"wiphy-retry-long","value":62,"type":"u8"},
+        {"name":"wiphy-frag-threshold","value":63,"type":"u32"},
+        {"name":"wiphy-rts-threshold","value":64,"type":"u32"},
+        {"name":"timed-out","value":65,"type":"flag"},
+        {"name":"use-mfp","value":66,"type":"u32"},
+        {"name":"sta-flags2","value":67,"type":"binary","struct":"sta-flag-update"},
+        {"name":"control-port","value":68,"type":"flag"},
+        {"name":"testdata","value":69,"type":"binary"},
+        {"name":"privacy","value":70,"type":"flag"},
+        {"name":"disconnected-by-ap","value":71,"type":"flag"},
+        {"name":"status-code","value":72,"type":"u16"},
+        {"name":"cipher-suites-pairwise","value":73,"type":"binary"},
+        {"name":"cipher-suite-group","value":74,"type":"u32"},
+        {"name":"wpa-versions","value":75,"type":"u32"},
+        {"name":"akm-suites","value":76,"type":"binary"},
+        {"name":"req-ie","value":77,"type":"binary"},
+        {"name":"resp-ie","value":78,"type":"binary"},
+        {"name":"prev-bssid","value":79,"type":"binary"},
+        {"name":"key","value":80,"type":"binary"},
+        {"name":"keys","value":81,"type":"binary"},
+        {"name":"pid","value":82,"type":"u32"},
+        {"name":"4addr","value":83,"type":"u8"},
+        {"name":"survey-info","value":84,"type":"binary"},
+        {"name":"pmkid","value":85,"type":"binary"},
+        {"name":"max-num-pmkids","value":86,"type":"u8"},
+        {"name":"duration","value":87,"type":"u32"},
+        {"name":"cookie","value":88,"type":"u64"},
+        {"name":"wiphy-coverage-class","value":89,"type":"u8"},
+        {"name":"tx-rates","value":90,"type":"binary"},
+        {"name":"frame-match","value":91,"type":"binary"},
+        {"name":"ack","value":92,"type":"flag"},
+        {"name":"ps-state","value":93,"type":"u32"},
+        {"name":"cqm","value":94,"type":"binary"},
+        {"name":"local-state-change","value":95,"type":"flag"},
+        {"name":"ap-isolate","value":96,"type":"u8"},
+        {"name":"wiphy-tx-power-setting","value":97,"type":"u32"},
+        {"name":"wiphy-tx-power-level","value":98,"type":"u32"},
+        {"name":"tx-frame-types","value":99,"type":"nest","nested":"iftype-attrs"},
+        {"name":"rx-frame-types","value":100,"type":"nest","nested":"iftype-attrs"},
+        {"name":"frame-type","value":101,"type":"u16"},
+        {"name":"control-port-ethertype","value":102,"type":"flag"},
+        {"name":"control-port-no-encrypt","value":103,"type":"flag"},
+        {"name":"support-ibss-rsn","value":104,"type":"flag"},
+        {"name":"wiphy-antenna-tx","value":105,"type":"u32"},
+        {"name":"wiphy-antenna-rx","value":106,"type":"u32"},
+        {"name":"mcast-rate","value":107,"type":"u32"},
+        {"name":"offchannel-tx-ok","value":108,"type":"flag"},
+        {"name":"bss-ht-opmode","value":109,"type":"u16"},
+        {"name":"key-default-types","value":110,"type":"binary"},
+        {"name":"max-remain-on-channel-duration","value":111,"type":"u32"},
+        {"name":"mesh-setup","value":112,"type":"binary"},
+        {"name":"wiphy-antenna-avail-tx","value":113,"type":"u32"},
+        {"name":"wiphy-antenna-avail-rx","value":114,"type":"u32"},
+        {"name":"support-mesh-auth","value":115,"type":"flag"},
+        {"name":"sta-plink-state","value":116,"type":"u8"},
+        {"name":"wowlan-triggers","value":117,"type":"binary"},
+        {"name":"wowlan-triggers-supported","value":118,"type":"nest","nested":"wowlan-triggers-attrs"},
+        {"name":"sched-scan-interval","value":119,"type":"u32"},
+        {"name":"interface-combinations","value":120,"type":"indexed-array","nested":"if-combination-attributes","subType":"nest"},
+        {"name":"software-iftypes","value":121,"type":"nest","nested":"supported-iftypes"},
+        {"name":"rekey-data","value":122,"type":"binary"},
+        {"name":"max-num-sched-scan-ssids","value":123,"type":"u8"},
+        {"name":"max-sched-scan-ie-len","value":124,"type":"u16"},
+        {"name":"scan-supp-rates","value":125,"type":"binary"},
+        {"name":"hidden-ssid","value":126,"type":"u32"},
+        {"name":"ie-probe-resp","value":127,"type":"binary"},
+        {"name":"ie-assoc-resp","value":128,"type":"binary"},
+        {"name":"sta-wme","value":129,"type":"binary"},
+        {"name":"support-ap-uapsd","value":130,"type":"flag"},
+        {"name":"roam-support","value":131,"type":"flag"},
+        {"name":"sched-scan-match","value":132,"type":"binary"},
+        {"name":"max-match-sets","value":133,"type":"u8"},
+        {"name":"pmksa-candidate","value":134,"type":"binary"},
+        {"name":"tx-no-cck-rate","value":135,"type":"flag"},
+        {"name":"tdls-action","value":136,"type":"u8"},
+        {"name":"tdls-dialog-token","value":137,"type":"u8"},
+        {"name":"tdls-operation","value":138,"type":"u8"},
+        {"name":"tdls-support","value":139,"type":"flag"},
+        {"name":"tdls-external-setup","value":140,"type":"flag"},
+        {"name":"device-ap-sme","value":141,"type":"u32"},
+        {"name":"dont-wait-for-ack","value":142,"type":"flag"},
+        {"name":"feature-flags","value":143,"type":"u32","enum":"feature-flags","enumAsFlags":true},
+        {"name":"probe-resp-offload","value":144,"type":"u32"},
+        {"name":"probe-resp","value":145,"type":"binary"},
+        {"name":"dfs-region","value":146,"type":"u8"},
+        {"name":"disable-ht","value":147,"type":"flag"},
+        {"name":"ht-capability-mask","value":148,"type":"binary"},
+        {"name":"noack-map","value":149,"type":"u16"},
+        {"name":"inactivity-timeout","value":150,"type":"u16"},
+        {"name":"rx-signal-dbm","value":151,"type":"u32"},
+        {"name":"bg-scan-period","value":152,"type":"u16"},
+        {"name":"wdev","value":153,"type":"u64"},
+        {"name":"user-reg-hint-type","value":154,"type":"u32"},
+        {"name":"conn-failed-reason","value":155,"type":"u32"},
+        {"name":"auth-data","value":156,"type":"binary"},
+        {"name":"vht-capability","value":157,"type":"binary"},
+        {"name":"scan-flags","value":158,"type":"u32"},
+        {"name":"channel-width","value":159,"type":"u32"},
+        {"name":"center-freq1","value":160,"type":"u32"},
+        {"name":"center-freq2","value":161,"type":"u32"},
+        {"name":"p2p-ctwindow","value":162,"type":"u8"},
+        {"name":"p2p-oppps","value":163,"type":"u8"},
+        {"name":"local-mesh-power-mode","value":164,"type":"u32"},
+        {"name":"acl-policy","value":165,"type":"u32"},
+        {"name":"mac-addrs","value":166,"type":"binary"},
+        {"name":"mac-acl-max","value":167,"type":"u32"},
+        {"name":"radar-event","value":168,"type":"u32"},
+        {"name":"ext-capa","value":169,"type":"binary"},
+        {"name":"ext-capa-mask","value":170,"type":"binary"},
+        {"name":"sta-capability","value":171,"type":"u16"},
+        {"name":"sta-ext-capability","value":172,"type":"binary"},
+        {"name":"protocol-features","value":173,"type":"u32","enum":"protocol-features"},
+        {"name":"split-wiphy-dump","value":174,"type":"flag"},
+        {"name":"disable-vht","value":175,"type":"flag"},
+        {"name":"vht-capability-mask","value":176,"type":"binary"},
+        {"name":"mdid","value":177,"type":"u16"},
+        {"name":"ie-ric","value":178,"type":"binary"},
+        {"name":"crit-prot-id","value":179,"type":"u16"},
+        {"name":"max-crit-prot-duration","value":180,"type":"u16"},
+        {"name":"peer-aid","value":181,"type":"u16"},
+        {"name":"coalesce-rule","value":182,"type":"binary"},
+        {"name":"ch-switch-count","value":183,"type":"u32"},
+        {"name":"ch-switch-block-tx","value":184,"type":"flag"},
+        {"name":"csa-ies","value":185,"type":"binary"},
+        {"name":"cntdwn-offs-beacon","value":186,"type":"binary"},
+        {"name":"cntdwn-offs-presp","value":187,"type":"binary"},
+        {"name":"rxmgmt-flags","value":188,"type":"binary"},
+        {"name":"sta-supported-channels","value":189,"type":"binary"},
+        {"name":"sta-supported-oper-classes","value":190,"type":"binary"},
+        {"name":"handle-dfs","value":191,"type":"flag"},
+        {"name":"support-5-mhz","value":192,"type":"flag"},
+        {"name":"support-10-mhz","value":193,"type":"flag"},
+        {"name":"opmode-notif","value":194,"type":"u8"},
+        {"name":"vendor-id","value":195,"type":"u32"},
+        {"name":"vendor-subcmd","value":196,"type":"u32"},
+        {"name":"vendor-data","value":197,"type":"binary"},
+        {"name":"vendor-events","value":198,"type":"binary"},
+        {"name":"qos-map","value":199,"type":"binary"},
+        {"name":"mac-hint","value":200,"type":"binary","displayHint":"mac"},
+        {"name":"wiphy-freq-hint","value":201,"type":"u32"},
+        {"name":"max-ap-assoc-sta","value":202,"type":"u32"},
+        {"name":"tdls-peer-capability","value":203,"type":"u32"},
+        {"name":"socket-owner","value":204,"type":"flag"},
+        {"name":"csa-c-offsets-tx","value":205,"type":"binary"},
+        {"name":"max-csa-counters","value":206,"type":"u8"},
+        {"name":"tdls-initiator","value":207,"type":"flag"},
+        {"name":"use-rrm","value":208,"type":"flag"},
+        {"name":"wiphy-dyn-ack","value":209,"type":"flag"},
+        {"name":"tsid","value":210,"type":"u8"},
+        {"name":"user-prio","value":211,"type":"u8"},
+        {"name":"admitted-time","value":212,"type":"u16"},
+        {"name":"smps-mode","value":213,"type":"u8"},
+        {"name":"oper-class","value":214,"type":"u8"},
+        {"name":"mac-mask","value":215,"type":"binary","displayHint":"mac"},
+        {"name":"wiphy-self-managed-reg","value":216,"type":"flag"},
+        {"name":"ext-features","value":217,"type":"binary"},
+        {"name":"survey-radio-stats","value":218,"type":"binary"},
+        {"name":"netns-fd","value":219,"type":"u32"},
+        {"name":"sched-scan-delay","value":220,"type":"u32"},
+        {"name":"reg-indoor","value":221,"type":"flag"},
+        {"name":"max-num-sched-scan-plans","value":222,"type":"u32"},
+        {"name":"max-scan-plan-interval","value":223,"type":"u32"},
+        {"name":"max-scan-plan-iterations","value":224,"type":"u32"},
+        {"name":"sched-scan-plans","value":225,"type":"binary"},
+        {"name":"pbss","value":226,"type":"flag"},
+        {"name":"bss-select","value":227,"type":"binary"},
+        {"name":"sta-support-p2p-ps","value":228,"type":"u8"},
+        {"name":"pad","value":229,"type":"binary"},
+        {"name":"iftype-ext-capa","value":230,"type":"binary"},
+        {"name":"mu-mimo-group-data","value":231,"type":"binary"},
+        {"name":"mu-mimo-follow-mac-addr","value":232,"type":"binary","displayHint":"mac"},
+        {"name":"scan-start-time-tsf","value":233,"type":"u64"},
+        {"name":"scan-start-time-tsf-bssid","value":234,"type":"binary"},
+        {"name":"measurement-duration","value":235,"type":"u16"},
+        {"name":"measurement-duration-mandatory","value":236,"type":"flag"},
+        {"name":"mesh-peer-aid","value":237,"type":"u16"},
+        {"name":"nan-master-pref","value":238,"type":"u8"},
+        {"name":"bands","value":239,"type":"u32"},
+        {"name":"nan-func","value":240,"type":"binary"},
+        {"name":"nan-match","value":241,"type":"binary"},
+        {"name":"fils-kek","value":242,"type":"binary"},
+        {"name":"fils-nonces","value":243,"type":"binary"},
+        {"name":"multicast-to-unicast-enabled","value":244,"type":"flag"},
+        {"name":"bssid","value":245,"type":"binary","displayHint":"mac"},
+        {"name":"sched-scan-relative-rssi","value":246,"type":"s8"},
+        {"name":"sched-scan-rssi-adjust","value":247,"type":"binary"},
+        {"name":"timeout-reason","value":248,"type":"u32"},
+        {"name":"fils-erp-username","value":249,"type":"binary"},
+        {"name":"fils-erp-realm","value":250,"type":"binary"},
+        {"name":"fils-erp-next-seq-num","value":251,"type":"u16"},
+        {"name":"fils-erp-rrk","value":252,"type":"binary"},
+        {"name":"fils-cache-id","value":253,"type":"binary"},
+        {"name":"pmk","value":254,"type":"binary"},
+        {"name":"sched-scan-multi","value":255,"type":"flag"},
+        {"name":"sched-scan-max-reqs","value":256,"type":"u32"},
+        {"name":"want-1x-4way-hs","value":257,"type":"flag"},
+        {"name":"pmkr0-name","value":258,"type":"binary"},
+        {"name":"port-authorized","value":259,"type":"binary"},
+        {"name":"external-auth-action","value":260,"type":"u32"},
+        {"name":"external-auth-support","value":261,"type":"flag"},
+        {"name":"nss","value":262,"type":"u8"},
+        {"name":"ack-signal","value":263,"type":"s32"},
+        {"name":"control-port-over-nl80211","value":264,"type":"flag"},
+        {"name":"txq-stats","value":265,"type":"nest","nested":"txq-stats-attrs"},
+        {"name":"txq-limit","value":266,"type":"u32"},
+        {"name":"txq-memory-limit","value":267,"type":"u32"},
+        {"name":"txq-quantum","value":268,"type":"u32"},
+        {"name":"he-capability","value":269,"type":"binary"},
+        {"name":"ftm-responder","value":270,"type":"binary"},
+        {"name":"ftm-responder-stats","value":271,"type":"binary"},
+        {"name":"timeout","value":272,"type":"u32"},
+        {"name":"peer-measurements","value":273,"type":"binary"},
+        {"name":"airtime-weight","value":274,"type":"u16"},
+        {"name":"sta-tx-power-setting","value":275,"type":"u8"},
+        {"name":"sta-tx-power","value":276,"type":"s16"},
+        {"name":"sae-password","value":277,"type":"binary"},
+        {"name":"twt-responder","value":278,"type":"flag"},
+        {"name":"he-obss-pd","value":279,"type":"binary"},
+        {"name":"wiphy-edmg-channels","value":280,"type":"u8"},
+        {"name":"wiphy-edmg-bw-config","value":281,"type":"u8"},
+        {"name":"vlan-id","value":282,"type":"u16"},
+        {"name":"he-bss-color","value":283,"type":"binary"},
+        {"name":"iftype-akm-suites","value":284,"type":"binary"},
+        {"name":"tid-config","value":285,"type":"binary"},
+        {"name":"control-port-no-preauth","value":286,"type":"flag"},
+        {"name":"pmk-lifetime","value":287,"type":"u32"},
+        {"name":"pmk-reauth-threshold","value":288,"type":"u8"},
+        {"name":"receive-multicast","value":289,"type":"flag"},
+        {"name":"wiphy-freq-offset","value":290,"type":"u32"},
+        {"name":"center-freq1-offset","value":291,"type":"u32"},
+        {"name":"scan-freq-khz","value":292,"type":"binary"},
+        {"name":"he-6ghz-capability","value":293,"type":"binary"},
+        {"name":"fils-discovery","value":294,"type":"binary"},
+        {"name":"unsol-bcast-probe-resp","value":295,"type":"binary"},
+        {"name":"s1g-capability","value":296,"type":"binary"},
+        {"name":"s1g-capability-mask","value":297,"type":"binary"},
+        {"name":"sae-pwe","value":298,"type":"u8"},
+        {"name":"reconnect-requested","value":299,"type":"binary"},
+        {"name":"sar-spec","value":300,"type":"nest","nested":"sar-attributes"},
+        {"name":"disable-he","value":301,"type":"flag"},
+        {"name":"obss-color-bitmap","value":302,"type":"u64"},
+        {"name":"color-change-count","value":303,"type":"u8"},
+        {"name":"color-change-color","value":304,"type":"u8"},
+        {"name":"color-change-elems","value":305,"type":"binary"},
+        {"name":"mbssid-config","value":306,"type":"binary"},
+        {"name":"mbssid-elems","value":307,"type":"binary"},
+        {"name":"radar-background","value":308,"type":"flag"},
+        {"name":"ap-settings-flags","value":309,"type":"u32"},
+        {"name":"eht-capability","value":310,"type":"binary"},
+        {"name":"disable-eht","value":311,"type":"flag"},
+        {"name":"mlo-links","value":312,"type":"binary"},
+        {"name":"mlo-link-id","value":313,"type":"u8"},
+        {"name":"mld-addr","value":314,"type":"binary","displayHint":"mac"},
+        {"name":"mlo-support","value":315,"type":"flag"},
+        {"name":"max-num-akm-suites","value":316,"type":"binary"},
+        {"name":"eml-capability","value":317,"type":"u16"},
+        {"name":"mld-capa-and-ops","value":318,"type":"u16"},
+        {"name":"tx-hw-timestamp","value":319,"type":"u64"},
+        {"name":"rx-hw-timestamp","value":320,"type":"u64"},
+        {"name":"td-bitmap","value":321,"type":"binary"},
+        {"name":"punct-bitmap","value":322,"type":"u32"},
+        {"name":"max-hw-timestamp-peers","value":323,"type":"u16"},
+        {"name":"hw-timestamp-enabled","value":324,"type":"flag"},
+        {"name":"ema-rnr-elems","value":325,"type":"binary"},
+        {"name":"mlo-link-disabled","value":326,"type":"flag"},
+        {"name":"bss-dump-include-use-data","value":327,"type":"flag"},
+        {"name":"mlo-ttlm-dlink","value":328,"type":"u16"},
+        {"name":"mlo-ttlm-ulink","value":329,"type":"u16"},
+        {"name":"assoc-spp-amsdu","value":330,"type":"flag"},
+        {"name":"wiphy-radios","value":331,"type":"binary"},
+        {"name":"wiphy-interface-combinations","value":332,"type":"binary"},
+        {"name":"vif-radio-mask","value":333,"type":"u32"}
       ]
     },
     "wiphy-bands": {
       "name": "wiphy-bands",
       "attrs": [
-        {
-          "name": "2ghz",
-          "value": 0,
-          "type": "nest",
-          "nested": "band-attrs"
-        },
-        {
-          "name": "5ghz",
-          "value": 1,
-          "type": "nest",
-          "nested": "band-attrs"
-        },
-        {
-          "name": "60ghz",
-          "value": 2,
-          "type": "nest",
-          "nested": "band-attrs"
-        },
-        {
-          "name": "6ghz",
-          "value": 3,
-          "type": "nest",
-          "nested": "band-attrs"
-        },
-        {
-          "name": "s1ghz",
-          "value": 4,
-          "type": "nest",
-          "nested": "band-attrs"
-        },
-        {
-          "name": "lc",
-          "value": 5,
-          "type": "nest",
-          "nested": "band-attrs"
-        }
+        {"name":"2ghz","value":0,"type":"nest","nested":"band-attrs"},
+        {"name":"5ghz","value":1,"type":"nest","nested":"band-attrs"},
+        {"name":"60ghz","value":2,"type":"nest","nested":"band-attrs"},
+        {"name":"6ghz","value":3,"type":"nest","nested":"band-attrs"},
+        {"name":"s1ghz","value":4,"type":"nest","nested":"band-attrs"},
+        {"name":"lc","value":5,"type":"nest","nested":"band-attrs"}
       ]
     },
     "band-attrs": {
       "name": "band-attrs",
       "attrs": [
-        {
-          "name": "freqs",
-          "value": 1,
-          "type": "indexed-array",
-          "nested": "frequency-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "rates",
-          "value": 2,
-          "type": "indexed-array",
-          "nested": "bitrate-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "ht-mcs-set",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "ht-capa",
-          "value": 4,
-          "type": "u16"
-        },
-        {
-          "name": "ht-ampdu-factor",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "ht-ampdu-density",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "vht-mcs-set",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "vht-capa",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "iftype-data",
-          "value": 9,
-          "type": "indexed-array",
-          "nested": "iftype-data-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "edmg-channels",
-          "value": 10,
-          "type": "binary"
-        },
-        {
-          "name": "edmg-bw-config",
-          "value": 11,
-          "type": "binary"
-        },
-        {
-          "name": "s1g-mcs-nss-set",
-          "value": 12,
-          "type": "binary"
-        },
-        {
-          "name": "s1g-capa",
-          "value": 13,
-          "type": "binary"
-        }
+        {"name":"freqs","value":1,"type":"indexed-array","nested":"frequency-attrs","subType":"nest"},
+        {"name":"rates","value":2,"type":"indexed-array","nested":"bitrate-attrs","subType":"nest"},
+        {"name":"ht-mcs-set","value":3,"type":"binary"},
+        {"name":"ht-capa","value":4,"type":"u16"},
+        {"name":"ht-ampdu-factor","value":5,"type":"u8"},
+        {"name":"ht-ampdu-density","value":6,"type":"u8"},
+        {"name":"vht-mcs-set","value":7,"type":"binary"},
+        {"name":"vht-capa","value":8,"type":"u32"},
+        {"name":"iftype-data","value":9,"type":"indexed-array","nested":"iftype-data-attrs","subType":"nest"},
+        {"name":"edmg-channels","value":10,"type":"binary"},
+        {"name":"edmg-bw-config","value":11,"type":"binary"},
+        {"name":"s1g-mcs-nss-set","value":12,"type":"binary"},
+        {"name":"s1g-capa","value":13,"type":"binary"}
       ]
     },
     "bitrate-attrs": {
       "name": "bitrate-attrs",
       "attrs": [
-        {
-          "name": "rate",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "2ghz-shortpreamble",
-          "value": 2,
-          "type": "flag"
-        }
+        {"name":"rate","value":1,"type":"u32"},
+        {"name":"2ghz-shortpreamble","value":2,"type":"flag"}
       ]
     },
     "frequency-attrs": {
       "name": "frequency-attrs",
       "attrs": [
-        {
-          "name": "freq",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "disabled",
-          "value": 2,
-          "type": "flag"
-        },
-        {
-          "name": "no-ir",
-          "value": 3,
-          "type": "flag"
-        },
-        {
-          "name": "no-ibss",
-          "value": 4,
-          "type": "flag"
-        },
-        {
-          "name": "radar",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "max-tx-power",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "dfs-state",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "dfs-time",
-          "value": 8,
-          "type": "binary"
-        },
-        {
-          "name": "no-ht40-minus",
-          "value": 9,
-          "type": "binary"
-        },
-        {
-          "name": "no-ht40-plus",
-          "value": 10,
-          "type": "binary"
-        },
-        {
-          "name": "no-80mhz",
-          "value": 11,
-          "type": "binary"
-        },
-        {
-          "name": "no-160mhz",
-          "value": 12,
-          "type": "binary"
-        },
-        {
-          "name": "dfs-cac-time",
-          "value": 13,
-          "type": "binary"
-        },
-        {
-          "name": "indoor-only",
-          "value": 14,
-          "type": "binary"
-        },
-        {
-          "name": "ir-concurrent",
-          "value": 15,
-          "type": "binary"
-        },
-        {
-          "name": "no-20mhz",
-          "value": 16,
-          "type": "binary"
-        },
-        {
-          "name": "no-10mhz",
-          "value": 17,
-          "type": "binary"
-        },
-        {
-          "name": "wmm",
-          "value": 18,
-          "type": "indexed-array",
-          "nested": "wmm-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "no-he",
-          "value": 19,
-          "type": "binary"
-        },
-        {
-          "name": "offset",
-          "value": 20,
-          "type": "u32"
-        },
-        {
-          "name": "1mhz",
-          "value": 21,
-          "type": "binary"
-        },
-        {
-          "name": "2mhz",
-          "value": 22,
-          "type": "binary"
-        },
-        {
-          "name": "4mhz",
-          "value": 23,
-          "type": "binary"
-        },
-        {
-          "name": "8mhz",
-          "value": 24,
-          "type": "binary"
-        },
-        {
-          "name": "16mhz",
-          "value": 25,
-          "type": "binary"
-        },
-        {
-          "name": "no-320mhz",
-          "value": 26,
-          "type": "binary"
-        },
-        {
-          "name": "no-eht",
-          "value": 27,
-          "type": "binary"
-        },
-        {
-          "name": "psd",
-          "value": 28,
-          "type": "binary"
-        },
-        {
-          "name": "dfs-concurrent",
-          "value": 29,
-          "type": "binary"
-        },
-        {
-          "name": "no-6ghz-vlp-client",
-          "value": 30,
-          "type": "binary"
-        },
-        {
-          "name": "no-6ghz-afc-client",
-          "value": 31,
-          "type": "binary"
-        },
-        {
-          "name": "can-monitor",
-          "value": 32,
-          "type": "binary"
-        },
-        {
-          "name": "allow-6ghz-vlp-ap",
-          "value": 33,
-          "type": "binary"
-        }
+        {"name":"freq","value":1,"type":"u32"},
+        {"name":"disabled","value":2,"type":"flag"},
+        {"name":"no-ir","value":3,"type":"flag"},
+        {"name":"no-ibss","value":4,"type":"flag"},
+        {"name":"radar","value":5,"type":"flag"},
+        {"name":"max-tx-power","value":6,"type":"u32"},
+        {"name":"dfs-state","value":7,"type":"u32"},
+        {"name":"dfs-time","value":8,"type":"binary"},
+        {"name":"no-ht40-minus","value":9,"type":"binary"},
+        {"name":"no-ht40-plus","value":10,"type":"binary"},
+        {"name":"no-80mhz","value":11,"type":"binary"},
+        {"name":"no-160mhz","value":12,"type":"binary"},
+        {"name":"dfs-cac-time","value":13,"type":"binary"},
+        {"name":"indoor-only","value":14,"type":"binary"},
+        {"name":"ir-concurrent","value":15,"type":"binary"},
+        {"name":"no-20mhz","value":16,"type":"binary"},
+        {"name":"no-10mhz","value":17,"type":"binary"},
+        {"name":"wmm","value":18,"type":"indexed-array","nested":"wmm-attrs","subType":"nest"},
+        {"name":"no-he","value":19,"type":"binary"},
+        {"name":"offset","value":20,"type":"u32"},
+        {"name":"1mhz","value":21,"type":"binary"},
+        {"name":"2mhz","value":22,"type":"binary"},
+        {"name":"4mhz","value":23,"type":"binary"},
+        {"name":"8mhz","value":24,"type":"binary"},
+        {"name":"16mhz","value":25,"type":"binary"},
+        {"name":"no-320mhz","value":26,"type":"binary"},
+        {"name":"no-eht","value":27,"type":"binary"},
+        {"name":"psd","value":28,"type":"binary"},
+        {"name":"dfs-concurrent","value":29,"type":"binary"},
+        {"name":"no-6ghz-vlp-client","value":30,"type":"binary"},
+        {"name":"no-6ghz-afc-client","value":31,"type":"binary"},
+        {"name":"can-monitor","value":32,"type":"binary"},
+        {"name":"allow-6ghz-vlp-ap","value":33,"type":"binary"}
       ]
     },
     "if-combination-attributes": {
       "name": "if-combination-attributes",
       "attrs": [
-        {
-          "name": "limits",
-          "value": 1,
-          "type": "indexed-array",
-          "nested": "iface-limit-attributes",
-          "subType": "nest"
-        },
-        {
-          "name": "maxnum",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "sta-ap-bi-match",
-          "value": 3,
-          "type": "flag"
-        },
-        {
-          "name": "num-channels",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "radar-detect-widths",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "radar-detect-regions",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "bi-min-gcd",
-          "value": 7,
-          "type": "u32"
-        }
+        {"name":"limits","value":1,"type":"indexed-array","nested":"iface-limit-attributes","subType":"nest"},
+        {"name":"maxnum","value":2,"type":"u32"},
+        {"name":"sta-ap-bi-match","value":3,"type":"flag"},
+        {"name":"num-channels","value":4,"type":"u32"},
+        {"name":"radar-detect-widths","value":5,"type":"u32"},
+        {"name":"radar-detect-regions","value":6,"type":"u32"},
+        {"name":"bi-min-gcd","value":7,"type":"u32"}
       ]
     },
     "iface-limit-attributes": {
       "name": "iface-limit-attributes",
       "attrs": [
-        {
-          "name": "max",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "types",
-          "value": 2,
-          "type": "nest",
-          "nested": "supported-iftypes"
-        }
+        {"name":"max","value":1,"type":"u32"},
+        {"name":"types","value":2,"type":"nest","nested":"supported-iftypes"}
       ]
     },
     "iftype-data-attrs": {
       "name": "iftype-data-attrs",
       "attrs": [
-        {
-          "name": "iftypes",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "he-cap-mac",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "he-cap-phy",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "he-cap-mcs-set",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "he-cap-ppe",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "he-6ghz-capa",
-          "value": 6,
-          "type": "binary"
-        },
-        {
-          "name": "vendor-elems",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "eht-cap-mac",
-          "value": 8,
-          "type": "binary"
-        },
-        {
-          "name": "eht-cap-phy",
-          "value": 9,
-          "type": "binary"
-        },
-        {
-          "name": "eht-cap-mcs-set",
-          "value": 10,
-          "type": "binary"
-        },
-        {
-          "name": "eht-cap-ppe",
-          "value": 11,
-          "type": "binary"
-        }
+        {"name":"iftypes","value":1,"type":"binary"},
+        {"name":"he-cap-mac","value":2,"type":"binary"},
+        {"name":"he-cap-phy","value":3,"type":"binary"},
+        {"name":"he-cap-mcs-set","value":4,"type":"binary"},
+        {"name":"he-cap-ppe","value":5,"type":"binary"},
+        {"name":"he-6ghz-capa","value":6,"type":"binary"},
+        {"name":"vendor-elems","value":7,"type":"binary"},
+        {"name":"eht-cap-mac","value":8,"type":"binary"},
+        {"name":"eht-cap-phy","value":9,"type":"binary"},
+        {"name":"eht-cap-mcs-set","value":10,"type":"binary"},
+        {"name":"eht-cap-ppe","value":11,"type":"binary"}
       ]
     },
     "iftype-attrs": {
       "name": "iftype-attrs",
       "attrs": [
-        {
-          "name": "unspecified",
-          "value": 0,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "adhoc",
-          "value": 1,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "station",
-          "value": 2,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "ap",
-          "value": 3,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "ap-vlan",
-          "value": 4,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "wds",
-          "value": 5,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "monitor",
-          "value": 6,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "mesh-point",
-          "value": 7,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "p2p-client",
-          "value": 8,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "p2p-go",
-          "value": 9,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "p2p-device",
-          "value": 10,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "ocb",
-          "value": 11,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        },
-        {
-          "name": "nan",
-          "value": 12,
-          "type": "nest",
-          "nested": "frame-type-attrs"
-        }
+        {"name":"unspecified","value":0,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"adhoc","value":1,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"station","value":2,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"ap","value":3,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"ap-vlan","value":4,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"wds","value":5,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"monitor","value":6,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"mesh-point","value":7,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"p2p-client","value":8,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"p2p-go","value":9,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"p2p-device","value":10,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"ocb","value":11,"type":"nest","nested":"frame-type-attrs"},
+        {"name":"nan","value":12,"type":"nest","nested":"frame-type-attrs"}
       ]
     },
     "sar-attributes": {
       "name": "sar-attributes",
       "attrs": [
-        {
-          "name": "type",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "specs",
-          "value": 2,
-          "type": "indexed-array",
-          "nested": "sar-specs",
-          "subType": "nest"
-        }
+        {"name":"type","value":1,"type":"u32"},
+        {"name":"specs","value":2,"type":"indexed-array","nested":"sar-specs","subType":"nest"}
       ]
     },
     "sar-specs": {
       "name": "sar-specs",
       "attrs": [
-        {
-          "name": "power",
-          "value": 1,
-          "type": "s32"
-        },
-        {
-          "name": "range-index",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "start-freq",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "end-freq",
-          "value": 4,
-          "type": "u32"
-        }
+        {"name":"power","value":1,"type":"s32"},
+        {"name":"range-index","value":2,"type":"u32"},
+        {"name":"start-freq","value":3,"type":"u32"},
+        {"name":"end-freq","value":4,"type":"u32"}
       ]
     },
     "supported-iftypes": {
       "name": "supported-iftypes",
       "attrs": [
-        {
-          "name": "adhoc",
-          "value": 1,
-          "type": "flag"
-        },
-        {
-          "name": "station",
-          "value": 2,
-          "type": "flag"
-        },
-        {
-          "name": "ap",
-          "value": 3,
-          "type": "flag"
-        },
-        {
-          "name": "ap-vlan",
-          "value": 4,
-          "type": "flag"
-        },
-        {
-          "name": "wds",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "monitor",
-          "value": 6,
-          "type": "flag"
-        },
-        {
-          "name": "mesh-point",
-          "value": 7,
-          "type": "flag"
-        },
-        {
-          "name": "p2p-client",
-          "value": 8,
-          "type": "flag"
-        },
-        {
-          "name": "p2p-go",
-          "value": 9,
-          "type": "flag"
-        },
-        {
-          "name": "p2p-device",
-          "value": 10,
-          "type": "flag"
-        },
-        {
-          "name": "ocb",
-          "value": 11,
-          "type": "flag"
-        },
-        {
-          "name": "nan",
-          "value": 12,
-          "type": "flag"
-        }
+        {"name":"adhoc","value":1,"type":"flag"},
+        {"name":"station","value":2,"type":"flag"},
+        {"name":"ap","value":3,"type":"flag"},
+        {"name":"ap-vlan","value":4,"type":"flag"},
+        {"name":"wds","value":5,"type":"flag"},
+        {"name":"monitor","value":6,"type":"flag"},
+        {"name":"mesh-point","value":7,"type":"flag"},
+        {"name":"p2p-client","value":8,"type":"flag"},
+        {"name":"p2p-go","value":9,"type":"flag"},
+        {"name":"p2p-device","value":10,"type":"flag"},
+        {"name":"ocb","value":11,"type":"flag"},
+        {"name":"nan","value":12,"type":"flag"}
       ]
     },
     "txq-stats-attrs": {
       "name": "txq-stats-attrs",
       "attrs": [
-        {
-          "name": "backlog-bytes",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "backlog-packets",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "flows",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "drops",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "ecn-marks",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "overlimit",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "overmemory",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "collisions",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "tx-bytes",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "tx-packets",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "max-flows",
-          "value": 11,
-          "type": "u32"
-        }
+        {"name":"backlog-bytes","value":1,"type":"u32"},
+        {"name":"backlog-packets","value":2,"type":"u32"},
+        {"name":"flows","value":3,"type":"u32"},
+        {"name":"drops","value":4,"type":"u32"},
+        {"name":"ecn-marks","value":5,"type":"u32"},
+        {"name":"overlimit","value":6,"type":"u32"},
+        {"name":"overmemory","value":7,"type":"u32"},
+        {"name":"collisions","value":8,"type":"u32"},
+        {"name":"tx-bytes","value":9,"type":"u32"},
+        {"name":"tx-packets","value":10,"type":"u32"},
+        {"name":"max-flows","value":11,"type":"u32"}
       ]
     },
     "wmm-attrs": {
       "name": "wmm-attrs",
       "attrs": [
-        {
-          "name": "cw-min",
-          "value": 1,
-          "type": "u16"
-        },
-        {
-          "name": "cw-max",
-          "value": 2,
-          "type": "u16"
-        },
-        {
-          "name": "aifsn",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "txop",
-          "value": 4,
-          "type": "u16"
-        }
+        {"name":"cw-min","value":1,"type":"u16"},
+        {"name":"cw-max","value":2,"type":"u16"},
+        {"name":"aifsn","value":3,"type":"u8"},
+        {"name":"txop","value":4,"type":"u16"}
       ]
     },
     "wowlan-triggers-attrs": {
       "name": "wowlan-triggers-attrs",
       "attrs": [
-        {
-          "name": "any",
-          "value": 1,
-          "type": "flag"
-        },
-        {
-          "name": "disconnect",
-          "value": 2,
-          "type": "flag"
-        },
-        {
-          "name": "magic-pkt",
-          "value": 3,
-          "type": "flag"
-        },
-        {
-          "name": "pkt-pattern",
-          "value": 4,
-          "type": "flag"
-        },
-        {
-          "name": "gtk-rekey-supported",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "gtk-rekey-failure",
-          "value": 6,
-          "type": "flag"
-        },
-        {
-          "name": "eap-ident-request",
-          "value": 7,
-          "type": "flag"
-        },
-        {
-          "name": "4way-handshake",
-          "value": 8,
-          "type": "flag"
-        },
-        {
-          "name": "rfkill-release",
-          "value": 9,
-          "type": "flag"
-        },
-        {
-          "name": "wakeup-pkt-80211",
-          "value": 10,
-          "type": "flag"
-        },
-        {
-          "name": "wakeup-pkt-80211-len",
-          "value": 11,
-          "type": "flag"
-        },
-        {
-          "name": "wakeup-pkt-8023",
-          "value": 12,
-          "type": "flag"
-        },
-        {
-          "name": "wakeup-pkt-8023-len",
-          "value": 13,
-          "type": "flag"
-        },
-        {
-          "name": "tcp-connection",
-          "value": 14,
-          "type": "flag"
-        },
-        {
-          "name": "wakeup-tcp-match",
-          "value": 15,
-          "type": "flag"
-        },
-        {
-          "name": "wakeup-tcp-connlost",
-          "value": 16,
-          "type": "flag"
-        },
-        {
-          "name": "wakeup-tcp-nomoretokens",
-          "value": 17,
-          "type": "flag"
-        },
-        {
-          "name": "net-detect",
-          "value": 18,
-          "type": "flag"
-        },
-        {
-          "name": "net-detect-results",
-          "value": 19,
-          "type": "flag"
-        },
-        {
-          "name": "unprotected-deauth-disassoc",
-          "value": 20,
-          "type": "flag"
-        }
+        {"name":"any","value":1,"type":"flag"},
+        {"name":"disconnect","value":2,"type":"flag"},
+        {"name":"magic-pkt","value":3,"type":"flag"},
+        {"name":"pkt-pattern","value":4,"type":"flag"},
+        {"name":"gtk-rekey-supported","value":5,"type":"flag"},
+        {"name":"gtk-rekey-failure","value":6,"type":"flag"},
+        {"name":"eap-ident-request","value":7,"type":"flag"},
+        {"name":"4way-handshake","value":8,"type":"flag"},
+        {"name":"rfkill-release","value":9,"type":"flag"},
+        {"name":"wakeup-pkt-80211","value":10,"type":"flag"},
+        {"name":"wakeup-pkt-80211-len","value":11,"type":"flag"},
+        {"name":"wakeup-pkt-8023","value":12,"type":"flag"},
+        {"name":"wakeup-pkt-8023-len","value":13,"type":"flag"},
+        {"name":"tcp-connection","value":14,"type":"flag"},
+        {"name":"wakeup-tcp-match","value":15,"type":"flag"},
+        {"name":"wakeup-tcp-connlost","value":16,"type":"flag"},
+        {"name":"wakeup-tcp-nomoretokens","value":17,"type":"flag"},
+        {"name":"net-detect","value":18,"type":"flag"},
+        {"name":"net-detect-results","value":19,"type":"flag"},
+        {"name":"unprotected-deauth-disassoc","value":20,"type":"flag"}
       ]
     },
     "frame-type-attrs": {
       "name": "frame-type-attrs",
       "attrs": [
-        {
-          "name": "frame-type",
-          "value": 101,
-          "type": "u16"
-        }
+        {"name":"frame-type","value":101,"type":"u16"}
       ]
     }
   },
@@ -3344,230 +801,43 @@ export const model: FamilyModel = {
       "name": "get-wiphy",
       "attributeSet": "nl80211-attrs",
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "wiphy",
-            "wdev",
-            "ifindex"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "bands",
-            "cipher-suites",
-            "control-port-ethertype",
-            "ext-capa",
-            "ext-capa-mask",
-            "ext-features",
-            "feature-flags",
-            "generation",
-            "ht-capability-mask",
-            "interface-combinations",
-            "mac",
-            "max-csa-counters",
-            "max-match-sets",
-            "max-num-akm-suites",
-            "max-num-pmkids",
-            "max-num-scan-ssids",
-            "max-num-sched-scan-plans",
-            "max-num-sched-scan-ssids",
-            "max-remain-on-channel-duration",
-            "max-scan-ie-len",
-            "max-scan-plan-interval",
-            "max-scan-plan-iterations",
-            "max-sched-scan-ie-len",
-            "offchannel-tx-ok",
-            "rx-frame-types",
-            "sar-spec",
-            "sched-scan-max-reqs",
-            "software-iftypes",
-            "support-ap-uapsd",
-            "supported-commands",
-            "supported-iftypes",
-            "tdls-external-setup",
-            "tdls-support",
-            "tx-frame-types",
-            "txq-limit",
-            "txq-memory-limit",
-            "txq-quantum",
-            "txq-stats",
-            "vht-capability-mask",
-            "wiphy",
-            "wiphy-antenna-avail-rx",
-            "wiphy-antenna-avail-tx",
-            "wiphy-antenna-rx",
-            "wiphy-antenna-tx",
-            "wiphy-bands",
-            "wiphy-coverage-class",
-            "wiphy-frag-threshold",
-            "wiphy-name",
-            "wiphy-retry-long",
-            "wiphy-retry-short",
-            "wiphy-rts-threshold",
-            "wowlan-triggers-supported"
-          ]
-        }
+        "request": {"value":1,"attrs":["wiphy","wdev","ifindex"]},
+        "reply": {"value":3,"attrs":["bands","cipher-suites","control-port-ethertype","ext-capa","ext-capa-mask","ext-features","feature-flags","generation","ht-capability-mask","interface-combinations","mac","max-csa-counters","max-match-sets","max-num-akm-suites","max-num-pmkids","max-num-scan-ssids","max-num-sched-scan-plans","max-num-sched-scan-ssids","max-remain-on-channel-duration","max-scan-ie-len","max-scan-plan-interval","max-scan-plan-iterations","max-sched-scan-ie-len","offchannel-tx-ok","rx-frame-types","sar-spec","sched-scan-max-reqs","software-iftypes","support-ap-uapsd","supported-commands","supported-iftypes","tdls-external-setup","tdls-support","tx-frame-types","txq-limit","txq-memory-limit","txq-quantum","txq-stats","vht-capability-mask","wiphy","wiphy-antenna-avail-rx","wiphy-antenna-avail-tx","wiphy-antenna-rx","wiphy-antenna-tx","wiphy-bands","wiphy-coverage-class","wiphy-frag-threshold","wiphy-name","wiphy-retry-long","wiphy-retry-short","wiphy-rts-threshold","wowlan-triggers-supported"]}
       },
       "dump": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "wiphy",
-            "wdev",
-            "ifindex",
-            "split-wiphy-dump"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "bands",
-            "cipher-suites",
-            "control-port-ethertype",
-            "ext-capa",
-            "ext-capa-mask",
-            "ext-features",
-            "feature-flags",
-            "generation",
-            "ht-capability-mask",
-            "interface-combinations",
-            "mac",
-            "max-csa-counters",
-            "max-match-sets",
-            "max-num-akm-suites",
-            "max-num-pmkids",
-            "max-num-scan-ssids",
-            "max-num-sched-scan-plans",
-            "max-num-sched-scan-ssids",
-            "max-remain-on-channel-duration",
-            "max-scan-ie-len",
-            "max-scan-plan-interval",
-            "max-scan-plan-iterations",
-            "max-sched-scan-ie-len",
-            "offchannel-tx-ok",
-            "rx-frame-types",
-            "sar-spec",
-            "sched-scan-max-reqs",
-            "software-iftypes",
-            "support-ap-uapsd",
-            "supported-commands",
-            "supported-iftypes",
-            "tdls-external-setup",
-            "tdls-support",
-            "tx-frame-types",
-            "txq-limit",
-            "txq-memory-limit",
-            "txq-quantum",
-            "txq-stats",
-            "vht-capability-mask",
-            "wiphy",
-            "wiphy-antenna-avail-rx",
-            "wiphy-antenna-avail-tx",
-            "wiphy-antenna-rx",
-            "wiphy-antenna-tx",
-            "wiphy-bands",
-            "wiphy-coverage-class",
-            "wiphy-frag-threshold",
-            "wiphy-name",
-            "wiphy-retry-long",
-            "wiphy-retry-short",
-            "wiphy-rts-threshold",
-            "wowlan-triggers-supported"
-          ]
-        }
+        "request": {"value":1,"attrs":["wiphy","wdev","ifindex","split-wiphy-dump"]},
+        "reply": {"value":3,"attrs":["bands","cipher-suites","control-port-ethertype","ext-capa","ext-capa-mask","ext-features","feature-flags","generation","ht-capability-mask","interface-combinations","mac","max-csa-counters","max-match-sets","max-num-akm-suites","max-num-pmkids","max-num-scan-ssids","max-num-sched-scan-plans","max-num-sched-scan-ssids","max-remain-on-channel-duration","max-scan-ie-len","max-scan-plan-interval","max-scan-plan-iterations","max-sched-scan-ie-len","offchannel-tx-ok","rx-frame-types","sar-spec","sched-scan-max-reqs","software-iftypes","support-ap-uapsd","supported-commands","supported-iftypes","tdls-external-setup","tdls-support","tx-frame-types","txq-limit","txq-memory-limit","txq-quantum","txq-stats","vht-capability-mask","wiphy","wiphy-antenna-avail-rx","wiphy-antenna-avail-tx","wiphy-antenna-rx","wiphy-antenna-tx","wiphy-bands","wiphy-coverage-class","wiphy-frag-threshold","wiphy-name","wiphy-retry-long","wiphy-retry-short","wiphy-rts-threshold","wowlan-triggers-supported"]}
       }
     },
     {
       "name": "get-interface",
       "attributeSet": "nl80211-attrs",
       "do": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "ifname"
-          ]
-        },
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "ifname",
-            "iftype",
-            "ifindex",
-            "wiphy",
-            "wdev",
-            "mac",
-            "generation",
-            "txq-stats",
-            "4addr"
-          ]
-        }
+        "request": {"value":5,"attrs":["ifname"]},
+        "reply": {"value":7,"attrs":["ifname","iftype","ifindex","wiphy","wdev","mac","generation","txq-stats","4addr"]}
       },
       "dump": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "ifname"
-          ]
-        },
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "ifname",
-            "iftype",
-            "ifindex",
-            "wiphy",
-            "wdev",
-            "mac",
-            "generation",
-            "txq-stats",
-            "4addr"
-          ]
-        }
+        "request": {"value":5,"attrs":["ifname"]},
+        "reply": {"value":7,"attrs":["ifname","iftype","ifindex","wiphy","wdev","mac","generation","txq-stats","4addr"]}
       }
     },
     {
       "name": "get-protocol-features",
       "attributeSet": "nl80211-attrs",
       "do": {
-        "request": {
-          "value": 95,
-          "attrs": [
-            "protocol-features"
-          ]
-        },
-        "reply": {
-          "value": 95,
-          "attrs": [
-            "protocol-features"
-          ]
-        }
+        "request": {"value":95,"attrs":["protocol-features"]},
+        "reply": {"value":95,"attrs":["protocol-features"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "config"
-    },
-    {
-      "name": "scan"
-    },
-    {
-      "name": "regulatory"
-    },
-    {
-      "name": "mlme"
-    },
-    {
-      "name": "vendor"
-    },
-    {
-      "name": "nan"
-    },
-    {
-      "name": "testmode"
-    }
+    {"name":"config"},
+    {"name":"scan"},
+    {"name":"regulatory"},
+    {"name":"mlme"},
+    {"name":"vendor"},
+    {"name":"nan"},
+    {"name":"testmode"}
   ]
 };
 

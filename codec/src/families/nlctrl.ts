@@ -15,104 +15,35 @@ export const model: FamilyModel = {
       "name": "op-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "admin-perm",
-          "value": 1
-        },
-        {
-          "name": "cmd-cap-do",
-          "value": 2
-        },
-        {
-          "name": "cmd-cap-dump",
-          "value": 4
-        },
-        {
-          "name": "cmd-cap-haspol",
-          "value": 8
-        },
-        {
-          "name": "uns-admin-perm",
-          "value": 16
-        }
+        {"name":"admin-perm","value":1},
+        {"name":"cmd-cap-do","value":2},
+        {"name":"cmd-cap-dump","value":4},
+        {"name":"cmd-cap-haspol","value":8},
+        {"name":"uns-admin-perm","value":16}
       ]
     },
     "attr-type": {
       "name": "attr-type",
       "flags": false,
       "entries": [
-        {
-          "name": "invalid",
-          "value": 0
-        },
-        {
-          "name": "flag",
-          "value": 1
-        },
-        {
-          "name": "u8",
-          "value": 2
-        },
-        {
-          "name": "u16",
-          "value": 3
-        },
-        {
-          "name": "u32",
-          "value": 4
-        },
-        {
-          "name": "u64",
-          "value": 5
-        },
-        {
-          "name": "s8",
-          "value": 6
-        },
-        {
-          "name": "s16",
-          "value": 7
-        },
-        {
-          "name": "s32",
-          "value": 8
-        },
-        {
-          "name": "s64",
-          "value": 9
-        },
-        {
-          "name": "binary",
-          "value": 10
-        },
-        {
-          "name": "string",
-          "value": 11
-        },
-        {
-          "name": "nul-string",
-          "value": 12
-        },
-        {
-          "name": "nested",
-          "value": 13
-        },
-        {
-          "name": "nested-array",
-          "value": 14
-        },
-        {
-          "name": "bitfield32",
-          "value": 15
-        },
-        {
-          "name": "sint",
-          "value": 16
-        },
-        {
-          "name": "uint",
-          "value": 17
-        }
+        {"name":"invalid","value":0},
+        {"name":"flag","value":1},
+        {"name":"u8","value":2},
+        {"name":"u16","value":3},
+        {"name":"u32","value":4},
+        {"name":"u64","value":5},
+        {"name":"s8","value":6},
+        {"name":"s16","value":7},
+        {"name":"s32","value":8},
+        {"name":"s64","value":9},
+        {"name":"binary","value":10},
+        {"name":"string","value":11},
+        {"name":"nul-string","value":12},
+        {"name":"nested","value":13},
+        {"name":"nested-array","value":14},
+        {"name":"bitfield32","value":15},
+        {"name":"sint","value":16},
+        {"name":"uint","value":17}
       ]
     }
   },
@@ -121,182 +52,54 @@ export const model: FamilyModel = {
     "ctrl-attrs": {
       "name": "ctrl-attrs",
       "attrs": [
-        {
-          "name": "family-id",
-          "value": 1,
-          "type": "u16"
-        },
-        {
-          "name": "family-name",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "version",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "hdrsize",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "maxattr",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "ops",
-          "value": 6,
-          "type": "indexed-array",
-          "nested": "op-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "mcast-groups",
-          "value": 7,
-          "type": "indexed-array",
-          "nested": "mcast-group-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "policy",
-          "value": 8,
-          "type": "nest-type-value",
-          "nested": "policy-attrs",
-          "typeValue": [
-            "policy-id",
-            "attr-id"
-          ]
-        },
-        {
-          "name": "op-policy",
-          "value": 9,
-          "type": "nest-type-value",
-          "nested": "op-policy-attrs",
-          "typeValue": [
-            "op-id"
-          ]
-        },
-        {
-          "name": "op",
-          "value": 10,
-          "type": "u32"
-        }
+        {"name":"family-id","value":1,"type":"u16"},
+        {"name":"family-name","value":2,"type":"string"},
+        {"name":"version","value":3,"type":"u32"},
+        {"name":"hdrsize","value":4,"type":"u32"},
+        {"name":"maxattr","value":5,"type":"u32"},
+        {"name":"ops","value":6,"type":"indexed-array","nested":"op-attrs","subType":"nest"},
+        {"name":"mcast-groups","value":7,"type":"indexed-array","nested":"mcast-group-attrs","subType":"nest"},
+        {"name":"policy","value":8,"type":"nest-type-value","nested":"policy-attrs","typeValue":["policy-id","attr-id"]},
+        {"name":"op-policy","value":9,"type":"nest-type-value","nested":"op-policy-attrs","typeValue":["op-id"]},
+        {"name":"op","value":10,"type":"u32"}
       ]
     },
     "mcast-group-attrs": {
       "name": "mcast-group-attrs",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "id",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"name","value":1,"type":"string"},
+        {"name":"id","value":2,"type":"u32"}
       ]
     },
     "op-attrs": {
       "name": "op-attrs",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u32",
-          "enum": "op-flags",
-          "enumAsFlags": true
-        }
+        {"name":"id","value":1,"type":"u32"},
+        {"name":"flags","value":2,"type":"u32","enum":"op-flags","enumAsFlags":true}
       ]
     },
     "policy-attrs": {
       "name": "policy-attrs",
       "attrs": [
-        {
-          "name": "type",
-          "value": 1,
-          "type": "u32",
-          "enum": "attr-type"
-        },
-        {
-          "name": "min-value-s",
-          "value": 2,
-          "type": "s64"
-        },
-        {
-          "name": "max-value-s",
-          "value": 3,
-          "type": "s64"
-        },
-        {
-          "name": "min-value-u",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "max-value-u",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "min-length",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "max-length",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "policy-idx",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "policy-maxtype",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "bitfield32-mask",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 11,
-          "type": "pad"
-        },
-        {
-          "name": "mask",
-          "value": 12,
-          "type": "u64"
-        }
+        {"name":"type","value":1,"type":"u32","enum":"attr-type"},
+        {"name":"min-value-s","value":2,"type":"s64"},
+        {"name":"max-value-s","value":3,"type":"s64"},
+        {"name":"min-value-u","value":4,"type":"u64"},
+        {"name":"max-value-u","value":5,"type":"u64"},
+        {"name":"min-length","value":6,"type":"u32"},
+        {"name":"max-length","value":7,"type":"u32"},
+        {"name":"policy-idx","value":8,"type":"u32"},
+        {"name":"policy-maxtype","value":9,"type":"u32"},
+        {"name":"bitfield32-mask","value":10,"type":"u32"},
+        {"name":"pad","value":11,"type":"pad"},
+        {"name":"mask","value":12,"type":"u64"}
       ]
     },
     "op-policy-attrs": {
       "name": "op-policy-attrs",
       "attrs": [
-        {
-          "name": "do",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "dump",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"do","value":1,"type":"u32"},
+        {"name":"dump","value":2,"type":"u32"}
       ]
     }
   },
@@ -306,72 +109,25 @@ export const model: FamilyModel = {
       "name": "getfamily",
       "attributeSet": "ctrl-attrs",
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "family-name"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "family-id",
-            "family-name",
-            "hdrsize",
-            "maxattr",
-            "mcast-groups",
-            "ops",
-            "version"
-          ]
-        }
+        "request": {"value":3,"attrs":["family-name"]},
+        "reply": {"value":1,"attrs":["family-id","family-name","hdrsize","maxattr","mcast-groups","ops","version"]}
       },
       "dump": {
-        "request": {
-          "value": 3,
-          "attrs": []
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "family-id",
-            "family-name",
-            "hdrsize",
-            "maxattr",
-            "mcast-groups",
-            "ops",
-            "version"
-          ]
-        }
+        "request": {"value":3,"attrs":[]},
+        "reply": {"value":1,"attrs":["family-id","family-name","hdrsize","maxattr","mcast-groups","ops","version"]}
       }
     },
     {
       "name": "getpolicy",
       "attributeSet": "ctrl-attrs",
       "dump": {
-        "request": {
-          "value": 10,
-          "attrs": [
-            "family-name",
-            "family-id",
-            "op"
-          ]
-        },
-        "reply": {
-          "value": 10,
-          "attrs": [
-            "family-id",
-            "op-policy",
-            "policy"
-          ]
-        }
+        "request": {"value":10,"attrs":["family-name","family-id","op"]},
+        "reply": {"value":10,"attrs":["family-id","op-policy","policy"]}
       }
     }
   ],
   "mcastGroups": [],
-  "fixups": [
-    "policy-attrs.mask = 12: NL_POLICY_TYPE_ATTR_MASK is 12 in linux/netlink.h",
-    "policy-attrs.pad = 11: NL_POLICY_TYPE_ATTR_PAD is 11 in linux/netlink.h"
-  ]
+  "fixups": ["policy-attrs.mask = 12: NL_POLICY_TYPE_ATTR_MASK is 12 in linux/netlink.h","policy-attrs.pad = 11: NL_POLICY_TYPE_ATTR_PAD is 11 in linux/netlink.h"]
 };
 
 export type OpFlags = "admin-perm" | "cmd-cap-do" | "cmd-cap-dump" | "cmd-cap-haspol" | "uns-admin-perm";

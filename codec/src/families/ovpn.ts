@@ -9,66 +9,34 @@ export const model: FamilyModel = {
   "protonum": 16,
   "version": 1,
   "enumModel": "unified",
-  "consts": {
-    "nonce-tail-size": 8
-  },
+  "consts": {"nonce-tail-size":8},
   "enums": {
     "cipher-alg": {
       "name": "cipher-alg",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "aes-gcm",
-          "value": 1
-        },
-        {
-          "name": "chacha20-poly1305",
-          "value": 2
-        }
+        {"name":"none","value":0},
+        {"name":"aes-gcm","value":1},
+        {"name":"chacha20-poly1305","value":2}
       ]
     },
     "del-peer-reason": {
       "name": "del-peer-reason",
       "flags": false,
       "entries": [
-        {
-          "name": "teardown",
-          "value": 0
-        },
-        {
-          "name": "userspace",
-          "value": 1
-        },
-        {
-          "name": "expired",
-          "value": 2
-        },
-        {
-          "name": "transport-error",
-          "value": 3
-        },
-        {
-          "name": "transport-disconnect",
-          "value": 4
-        }
+        {"name":"teardown","value":0},
+        {"name":"userspace","value":1},
+        {"name":"expired","value":2},
+        {"name":"transport-error","value":3},
+        {"name":"transport-disconnect","value":4}
       ]
     },
     "key-slot": {
       "name": "key-slot",
       "flags": false,
       "entries": [
-        {
-          "name": "primary",
-          "value": 0
-        },
-        {
-          "name": "secondary",
-          "value": 1
-        }
+        {"name":"primary","value":0},
+        {"name":"secondary","value":1}
       ]
     }
   },
@@ -81,160 +49,75 @@ export const model: FamilyModel = {
           "name": "id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         },
-        {
-          "name": "remote-ipv4",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"remote-ipv4","value":2,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "remote-ipv6",
           "value": 3,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "remote-ipv6-scope-id",
-          "value": 4,
-          "type": "u32"
-        },
+        {"name":"remote-ipv6-scope-id","value":4,"type":"u32"},
         {
           "name": "remote-port",
           "value": 5,
           "type": "u16",
           "byteOrder": "big-endian",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "socket",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "socket-netnsid",
-          "value": 7,
-          "type": "s32"
-        },
-        {
-          "name": "vpn-ipv4",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"socket","value":6,"type":"u32"},
+        {"name":"socket-netnsid","value":7,"type":"s32"},
+        {"name":"vpn-ipv4","value":8,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "vpn-ipv6",
           "value": 9,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "local-ipv4",
-          "value": 10,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"local-ipv4","value":10,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "local-ipv6",
           "value": 11,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
         {
           "name": "local-port",
           "value": 12,
           "type": "u16",
           "byteOrder": "big-endian",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
         {
           "name": "keepalive-interval",
           "value": 13,
           "type": "u32",
-          "checks": {
-            "max": 86400
-          }
+          "checks": {"max":86400}
         },
         {
           "name": "keepalive-timeout",
           "value": 14,
           "type": "u32",
-          "checks": {
-            "max": 86400
-          }
+          "checks": {"max":86400}
         },
-        {
-          "name": "del-reason",
-          "value": 15,
-          "type": "u32",
-          "enum": "del-peer-reason"
-        },
-        {
-          "name": "vpn-rx-bytes",
-          "value": 16,
-          "type": "uint"
-        },
-        {
-          "name": "vpn-tx-bytes",
-          "value": 17,
-          "type": "uint"
-        },
-        {
-          "name": "vpn-rx-packets",
-          "value": 18,
-          "type": "uint"
-        },
-        {
-          "name": "vpn-tx-packets",
-          "value": 19,
-          "type": "uint"
-        },
-        {
-          "name": "link-rx-bytes",
-          "value": 20,
-          "type": "uint"
-        },
-        {
-          "name": "link-tx-bytes",
-          "value": 21,
-          "type": "uint"
-        },
-        {
-          "name": "link-rx-packets",
-          "value": 22,
-          "type": "uint"
-        },
-        {
-          "name": "link-tx-packets",
-          "value": 23,
-          "type": "uint"
-        },
+        {"name":"del-reason","value":15,"type":"u32","enum":"del-peer-reason"},
+        {"name":"vpn-rx-bytes","value":16,"type":"uint"},
+        {"name":"vpn-tx-bytes","value":17,"type":"uint"},
+        {"name":"vpn-rx-packets","value":18,"type":"uint"},
+        {"name":"vpn-tx-packets","value":19,"type":"uint"},
+        {"name":"link-rx-bytes","value":20,"type":"uint"},
+        {"name":"link-tx-bytes","value":21,"type":"uint"},
+        {"name":"link-rx-packets","value":22,"type":"uint"},
+        {"name":"link-tx-packets","value":23,"type":"uint"},
         {
           "name": "tx-id",
           "value": 24,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         }
       ]
     },
@@ -245,42 +128,18 @@ export const model: FamilyModel = {
           "name": "peer-id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         },
-        {
-          "name": "slot",
-          "value": 2,
-          "type": "u32",
-          "enum": "key-slot"
-        },
+        {"name":"slot","value":2,"type":"u32","enum":"key-slot"},
         {
           "name": "key-id",
           "value": 3,
           "type": "u32",
-          "checks": {
-            "max": 7
-          }
+          "checks": {"max":7}
         },
-        {
-          "name": "cipher-alg",
-          "value": 4,
-          "type": "u32",
-          "enum": "cipher-alg"
-        },
-        {
-          "name": "encrypt-dir",
-          "value": 5,
-          "type": "nest",
-          "nested": "keydir"
-        },
-        {
-          "name": "decrypt-dir",
-          "value": 6,
-          "type": "nest",
-          "nested": "keydir"
-        }
+        {"name":"cipher-alg","value":4,"type":"u32","enum":"cipher-alg"},
+        {"name":"encrypt-dir","value":5,"type":"nest","nested":"keydir"},
+        {"name":"decrypt-dir","value":6,"type":"nest","nested":"keydir"}
       ]
     },
     "keydir": {
@@ -290,40 +149,22 @@ export const model: FamilyModel = {
           "name": "cipher-key",
           "value": 1,
           "type": "binary",
-          "checks": {
-            "maxLen": 256
-          }
+          "checks": {"maxLen":256}
         },
         {
           "name": "nonce-tail",
           "value": 2,
           "type": "binary",
-          "checks": {
-            "exactLen": 8
-          }
+          "checks": {"exactLen":8}
         }
       ]
     },
     "ovpn": {
       "name": "ovpn",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "peer",
-          "value": 2,
-          "type": "nest",
-          "nested": "peer"
-        },
-        {
-          "name": "keyconf",
-          "value": 3,
-          "type": "nest",
-          "nested": "keyconf"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"peer","value":2,"type":"nest","nested":"peer"},
+        {"name":"keyconf","value":3,"type":"nest","nested":"keyconf"}
       ]
     },
     "peer-new-input": {
@@ -333,100 +174,58 @@ export const model: FamilyModel = {
           "name": "id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         },
-        {
-          "name": "remote-ipv4",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"remote-ipv4","value":2,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "remote-ipv6",
           "value": 3,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "remote-ipv6-scope-id",
-          "value": 4,
-          "type": "u32"
-        },
+        {"name":"remote-ipv6-scope-id","value":4,"type":"u32"},
         {
           "name": "remote-port",
           "value": 5,
           "type": "u16",
           "byteOrder": "big-endian",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "socket",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "vpn-ipv4",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"socket","value":6,"type":"u32"},
+        {"name":"vpn-ipv4","value":8,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "vpn-ipv6",
           "value": 9,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "local-ipv4",
-          "value": 10,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"local-ipv4","value":10,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "local-ipv6",
           "value": 11,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
         {
           "name": "keepalive-interval",
           "value": 13,
           "type": "u32",
-          "checks": {
-            "max": 86400
-          }
+          "checks": {"max":86400}
         },
         {
           "name": "keepalive-timeout",
           "value": 14,
           "type": "u32",
-          "checks": {
-            "max": 86400
-          }
+          "checks": {"max":86400}
         },
         {
           "name": "tx-id",
           "value": 24,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         }
       ]
     },
@@ -437,95 +236,57 @@ export const model: FamilyModel = {
           "name": "id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         },
-        {
-          "name": "remote-ipv4",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"remote-ipv4","value":2,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "remote-ipv6",
           "value": 3,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "remote-ipv6-scope-id",
-          "value": 4,
-          "type": "u32"
-        },
+        {"name":"remote-ipv6-scope-id","value":4,"type":"u32"},
         {
           "name": "remote-port",
           "value": 5,
           "type": "u16",
           "byteOrder": "big-endian",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "vpn-ipv4",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"vpn-ipv4","value":8,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "vpn-ipv6",
           "value": 9,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "local-ipv4",
-          "value": 10,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"local-ipv4","value":10,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "local-ipv6",
           "value": 11,
           "type": "binary",
           "displayHint": "ipv6",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
         {
           "name": "keepalive-interval",
           "value": 13,
           "type": "u32",
-          "checks": {
-            "max": 86400
-          }
+          "checks": {"max":86400}
         },
         {
           "name": "keepalive-timeout",
           "value": 14,
           "type": "u32",
-          "checks": {
-            "max": 86400
-          }
+          "checks": {"max":86400}
         },
         {
           "name": "tx-id",
           "value": 24,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         }
       ]
     },
@@ -536,9 +297,7 @@ export const model: FamilyModel = {
           "name": "id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         }
       ]
     },
@@ -549,30 +308,16 @@ export const model: FamilyModel = {
           "name": "peer-id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         },
-        {
-          "name": "slot",
-          "value": 2,
-          "type": "u32",
-          "enum": "key-slot"
-        },
+        {"name":"slot","value":2,"type":"u32","enum":"key-slot"},
         {
           "name": "key-id",
           "value": 3,
           "type": "u32",
-          "checks": {
-            "max": 7
-          }
+          "checks": {"max":7}
         },
-        {
-          "name": "cipher-alg",
-          "value": 4,
-          "type": "u32",
-          "enum": "cipher-alg"
-        }
+        {"name":"cipher-alg","value":4,"type":"u32","enum":"cipher-alg"}
       ]
     },
     "keyconf-swap-input": {
@@ -582,9 +327,7 @@ export const model: FamilyModel = {
           "name": "peer-id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         }
       ]
     },
@@ -595,112 +338,51 @@ export const model: FamilyModel = {
           "name": "peer-id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "max": 16777215
-          }
+          "checks": {"max":16777215}
         },
-        {
-          "name": "slot",
-          "value": 2,
-          "type": "u32",
-          "enum": "key-slot"
-        }
+        {"name":"slot","value":2,"type":"u32","enum":"key-slot"}
       ]
     },
     "ovpn-peer-new-input": {
       "name": "ovpn-peer-new-input",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "peer",
-          "value": 2,
-          "type": "nest",
-          "nested": "peer-new-input"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"peer","value":2,"type":"nest","nested":"peer-new-input"}
       ]
     },
     "ovpn-peer-set-input": {
       "name": "ovpn-peer-set-input",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "peer",
-          "value": 2,
-          "type": "nest",
-          "nested": "peer-set-input"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"peer","value":2,"type":"nest","nested":"peer-set-input"}
       ]
     },
     "ovpn-peer-del-input": {
       "name": "ovpn-peer-del-input",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "peer",
-          "value": 2,
-          "type": "nest",
-          "nested": "peer-del-input"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"peer","value":2,"type":"nest","nested":"peer-del-input"}
       ]
     },
     "ovpn-keyconf-get": {
       "name": "ovpn-keyconf-get",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "keyconf",
-          "value": 3,
-          "type": "nest",
-          "nested": "keyconf-get"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"keyconf","value":3,"type":"nest","nested":"keyconf-get"}
       ]
     },
     "ovpn-keyconf-swap-input": {
       "name": "ovpn-keyconf-swap-input",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "keyconf",
-          "value": 3,
-          "type": "nest",
-          "nested": "keyconf-swap-input"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"keyconf","value":3,"type":"nest","nested":"keyconf-swap-input"}
       ]
     },
     "ovpn-keyconf-del-input": {
       "name": "ovpn-keyconf-del-input",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "keyconf",
-          "value": 3,
-          "type": "nest",
-          "nested": "keyconf-del-input"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"keyconf","value":3,"type":"nest","nested":"keyconf-del-input"}
       ]
     }
   },
@@ -711,13 +393,7 @@ export const model: FamilyModel = {
       "attributeSet": "ovpn-peer-new-input",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "ifindex",
-            "peer"
-          ]
-        }
+        "request": {"value":1,"attrs":["ifindex","peer"]}
       }
     },
     {
@@ -725,13 +401,7 @@ export const model: FamilyModel = {
       "attributeSet": "ovpn-peer-set-input",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "ifindex",
-            "peer"
-          ]
-        }
+        "request": {"value":2,"attrs":["ifindex","peer"]}
       }
     },
     {
@@ -739,33 +409,12 @@ export const model: FamilyModel = {
       "attributeSet": "ovpn",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "ifindex",
-            "peer"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "peer"
-          ]
-        }
+        "request": {"value":3,"attrs":["ifindex","peer"]},
+        "reply": {"value":3,"attrs":["peer"]}
       },
       "dump": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "ifindex"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "peer"
-          ]
-        }
+        "request": {"value":3,"attrs":["ifindex"]},
+        "reply": {"value":3,"attrs":["peer"]}
       }
     },
     {
@@ -773,36 +422,21 @@ export const model: FamilyModel = {
       "attributeSet": "ovpn-peer-del-input",
       "value": 4,
       "do": {
-        "request": {
-          "value": 4,
-          "attrs": [
-            "ifindex",
-            "peer"
-          ]
-        }
+        "request": {"value":4,"attrs":["ifindex","peer"]}
       }
     },
     {
       "name": "peer-del-ntf",
       "mcgrp": "peers",
       "value": 5,
-      "notify": {
-        "op": "peer-get",
-        "value": 5
-      }
+      "notify": {"op":"peer-get","value":5}
     },
     {
       "name": "key-new",
       "attributeSet": "ovpn",
       "value": 6,
       "do": {
-        "request": {
-          "value": 6,
-          "attrs": [
-            "ifindex",
-            "keyconf"
-          ]
-        }
+        "request": {"value":6,"attrs":["ifindex","keyconf"]}
       }
     },
     {
@@ -810,19 +444,8 @@ export const model: FamilyModel = {
       "attributeSet": "ovpn-keyconf-get",
       "value": 7,
       "do": {
-        "request": {
-          "value": 7,
-          "attrs": [
-            "ifindex",
-            "keyconf"
-          ]
-        },
-        "reply": {
-          "value": 7,
-          "attrs": [
-            "keyconf"
-          ]
-        }
+        "request": {"value":7,"attrs":["ifindex","keyconf"]},
+        "reply": {"value":7,"attrs":["keyconf"]}
       }
     },
     {
@@ -830,52 +453,32 @@ export const model: FamilyModel = {
       "attributeSet": "ovpn-keyconf-swap-input",
       "value": 8,
       "do": {
-        "request": {
-          "value": 8,
-          "attrs": [
-            "ifindex",
-            "keyconf"
-          ]
-        }
+        "request": {"value":8,"attrs":["ifindex","keyconf"]}
       }
     },
     {
       "name": "key-swap-ntf",
       "mcgrp": "peers",
       "value": 9,
-      "notify": {
-        "op": "key-get",
-        "value": 9
-      }
+      "notify": {"op":"key-get","value":9}
     },
     {
       "name": "key-del",
       "attributeSet": "ovpn-keyconf-del-input",
       "value": 10,
       "do": {
-        "request": {
-          "value": 10,
-          "attrs": [
-            "ifindex",
-            "keyconf"
-          ]
-        }
+        "request": {"value":10,"attrs":["ifindex","keyconf"]}
       }
     },
     {
       "name": "peer-float-ntf",
       "mcgrp": "peers",
       "value": 11,
-      "notify": {
-        "op": "peer-get",
-        "value": 11
-      }
+      "notify": {"op":"peer-get","value":11}
     }
   ],
   "mcastGroups": [
-    {
-      "name": "peers"
-    }
+    {"name":"peers"}
   ]
 };
 

@@ -15,22 +15,10 @@ export const model: FamilyModel = {
       "name": "user-features",
       "flags": true,
       "entries": [
-        {
-          "name": "unaligned",
-          "value": 1
-        },
-        {
-          "name": "vport-pids",
-          "value": 2
-        },
-        {
-          "name": "tc-recirc-sharing",
-          "value": 4
-        },
-        {
-          "name": "dispatch-upcall-per-cpu",
-          "value": 8
-        }
+        {"name":"unaligned","value":1},
+        {"name":"vport-pids","value":2},
+        {"name":"tc-recirc-sharing","value":4},
+        {"name":"dispatch-upcall-per-cpu","value":8}
       ]
     }
   },
@@ -39,78 +27,28 @@ export const model: FamilyModel = {
       "name": "ovs-header",
       "size": 4,
       "members": [
-        {
-          "name": "dp-ifindex",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        }
+        {"name":"dp-ifindex","type":"u32","offset":0,"len":4}
       ]
     },
     "ovs-dp-stats": {
       "name": "ovs-dp-stats",
       "size": 32,
       "members": [
-        {
-          "name": "n-hit",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "n-missed",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "n-lost",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        },
-        {
-          "name": "n-flows",
-          "type": "u64",
-          "offset": 24,
-          "len": 8
-        }
+        {"name":"n-hit","type":"u64","offset":0,"len":8},
+        {"name":"n-missed","type":"u64","offset":8,"len":8},
+        {"name":"n-lost","type":"u64","offset":16,"len":8},
+        {"name":"n-flows","type":"u64","offset":24,"len":8}
       ]
     },
     "ovs-dp-megaflow-stats": {
       "name": "ovs-dp-megaflow-stats",
       "size": 32,
       "members": [
-        {
-          "name": "n-mask-hit",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "n-masks",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "padding",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "n-cache-hit",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        },
-        {
-          "name": "pad1",
-          "type": "u64",
-          "offset": 24,
-          "len": 8
-        }
+        {"name":"n-mask-hit","type":"u64","offset":0,"len":8},
+        {"name":"n-masks","type":"u32","offset":8,"len":4},
+        {"name":"padding","type":"u32","offset":12,"len":4},
+        {"name":"n-cache-hit","type":"u64","offset":16,"len":8},
+        {"name":"pad1","type":"u64","offset":24,"len":8}
       ]
     }
   },
@@ -118,56 +56,15 @@ export const model: FamilyModel = {
     "datapath": {
       "name": "datapath",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "upcall-pid",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "stats",
-          "value": 3,
-          "type": "binary",
-          "struct": "ovs-dp-stats"
-        },
-        {
-          "name": "megaflow-stats",
-          "value": 4,
-          "type": "binary",
-          "struct": "ovs-dp-megaflow-stats"
-        },
-        {
-          "name": "user-features",
-          "value": 5,
-          "type": "u32",
-          "enum": "user-features",
-          "enumAsFlags": true
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "unused"
-        },
-        {
-          "name": "masks-cache-size",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "per-cpu-pids",
-          "value": 8,
-          "type": "binary",
-          "subType": "u32"
-        },
-        {
-          "name": "ifindex",
-          "value": 9,
-          "type": "u32"
-        }
+        {"name":"name","value":1,"type":"string"},
+        {"name":"upcall-pid","value":2,"type":"u32"},
+        {"name":"stats","value":3,"type":"binary","struct":"ovs-dp-stats"},
+        {"name":"megaflow-stats","value":4,"type":"binary","struct":"ovs-dp-megaflow-stats"},
+        {"name":"user-features","value":5,"type":"u32","enum":"user-features","enumAsFlags":true},
+        {"name":"pad","value":6,"type":"unused"},
+        {"name":"masks-cache-size","value":7,"type":"u32"},
+        {"name":"per-cpu-pids","value":8,"type":"binary","subType":"u32"},
+        {"name":"ifindex","value":9,"type":"u32"}
       ]
     }
   },
@@ -178,44 +75,12 @@ export const model: FamilyModel = {
       "attributeSet": "datapath",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "name"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "name",
-            "upcall-pid",
-            "stats",
-            "megaflow-stats",
-            "user-features",
-            "masks-cache-size",
-            "per-cpu-pids"
-          ]
-        }
+        "request": {"value":3,"attrs":["name"]},
+        "reply": {"value":3,"attrs":["name","upcall-pid","stats","megaflow-stats","user-features","masks-cache-size","per-cpu-pids"]}
       },
       "dump": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "name"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "name",
-            "upcall-pid",
-            "stats",
-            "megaflow-stats",
-            "user-features",
-            "masks-cache-size",
-            "per-cpu-pids"
-          ]
-        }
+        "request": {"value":3,"attrs":["name"]},
+        "reply": {"value":3,"attrs":["name","upcall-pid","stats","megaflow-stats","user-features","masks-cache-size","per-cpu-pids"]}
       }
     },
     {
@@ -223,14 +88,7 @@ export const model: FamilyModel = {
       "attributeSet": "datapath",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "name",
-            "upcall-pid",
-            "user-features"
-          ]
-        }
+        "request": {"value":1,"attrs":["name","upcall-pid","user-features"]}
       }
     },
     {
@@ -238,19 +96,12 @@ export const model: FamilyModel = {
       "attributeSet": "datapath",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "name"
-          ]
-        }
+        "request": {"value":2,"attrs":["name"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "ovs_datapath"
-    }
+    {"name":"ovs_datapath"}
   ],
   "fixedHeader": "ovs-header"
 };

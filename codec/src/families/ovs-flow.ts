@@ -15,88 +15,40 @@ export const model: FamilyModel = {
       "name": "ovs-frag-type",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "first",
-          "value": 1
-        },
-        {
-          "name": "later",
-          "value": 2
-        },
-        {
-          "name": "any",
-          "value": 255
-        }
+        {"name":"none","value":0},
+        {"name":"first","value":1},
+        {"name":"later","value":2},
+        {"name":"any","value":255}
       ]
     },
     "ovs-ufid-flags": {
       "name": "ovs-ufid-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "omit-key",
-          "value": 1
-        },
-        {
-          "name": "omit-mask",
-          "value": 2
-        },
-        {
-          "name": "omit-actions",
-          "value": 4
-        }
+        {"name":"omit-key","value":1},
+        {"name":"omit-mask","value":2},
+        {"name":"omit-actions","value":4}
       ]
     },
     "ovs-hash-alg": {
       "name": "ovs-hash-alg",
       "flags": false,
       "entries": [
-        {
-          "name": "ovs-hash-alg-l4",
-          "value": 0
-        }
+        {"name":"ovs-hash-alg-l4","value":0}
       ]
     },
     "ct-state-flags": {
       "name": "ct-state-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "new",
-          "value": 1
-        },
-        {
-          "name": "established",
-          "value": 2
-        },
-        {
-          "name": "related",
-          "value": 4
-        },
-        {
-          "name": "reply-dir",
-          "value": 8
-        },
-        {
-          "name": "invalid",
-          "value": 16
-        },
-        {
-          "name": "tracked",
-          "value": 32
-        },
-        {
-          "name": "src-nat",
-          "value": 64
-        },
-        {
-          "name": "dst-nat",
-          "value": 128
-        }
+        {"name":"new","value":1},
+        {"name":"established","value":2},
+        {"name":"related","value":4},
+        {"name":"reply-dir","value":8},
+        {"name":"invalid","value":16},
+        {"name":"tracked","value":32},
+        {"name":"src-nat","value":64},
+        {"name":"dst-nat","value":128}
       ]
     }
   },
@@ -105,445 +57,158 @@ export const model: FamilyModel = {
       "name": "ovs-header",
       "size": 4,
       "members": [
-        {
-          "name": "dp-ifindex",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        }
+        {"name":"dp-ifindex","type":"u32","offset":0,"len":4}
       ]
     },
     "ovs-flow-stats": {
       "name": "ovs-flow-stats",
       "size": 16,
       "members": [
-        {
-          "name": "n-packets",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "n-bytes",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        }
+        {"name":"n-packets","type":"u64","offset":0,"len":8},
+        {"name":"n-bytes","type":"u64","offset":8,"len":8}
       ]
     },
     "ovs-key-ethernet": {
       "name": "ovs-key-ethernet",
       "size": 12,
       "members": [
-        {
-          "name": "eth-src",
-          "type": "binary",
-          "offset": 0,
-          "len": 6,
-          "displayHint": "mac"
-        },
-        {
-          "name": "eth-dst",
-          "type": "binary",
-          "offset": 6,
-          "len": 6,
-          "displayHint": "mac"
-        }
+        {"name":"eth-src","type":"binary","offset":0,"len":6,"displayHint":"mac"},
+        {"name":"eth-dst","type":"binary","offset":6,"len":6,"displayHint":"mac"}
       ]
     },
     "ovs-key-mpls": {
       "name": "ovs-key-mpls",
       "size": 4,
       "members": [
-        {
-          "name": "mpls-lse",
-          "type": "u32",
-          "offset": 0,
-          "len": 4,
-          "byteOrder": "big-endian"
-        }
+        {"name":"mpls-lse","type":"u32","offset":0,"len":4,"byteOrder":"big-endian"}
       ]
     },
     "ovs-key-ipv4": {
       "name": "ovs-key-ipv4",
       "size": 12,
       "members": [
-        {
-          "name": "ipv4-src",
-          "type": "u32",
-          "offset": 0,
-          "len": 4,
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "ipv4-dst",
-          "type": "u32",
-          "offset": 4,
-          "len": 4,
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "ipv4-proto",
-          "type": "u8",
-          "offset": 8,
-          "len": 1
-        },
-        {
-          "name": "ipv4-tos",
-          "type": "u8",
-          "offset": 9,
-          "len": 1
-        },
-        {
-          "name": "ipv4-ttl",
-          "type": "u8",
-          "offset": 10,
-          "len": 1
-        },
-        {
-          "name": "ipv4-frag",
-          "type": "u8",
-          "offset": 11,
-          "len": 1,
-          "enum": "ovs-frag-type"
-        }
+        {"name":"ipv4-src","type":"u32","offset":0,"len":4,"byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"ipv4-dst","type":"u32","offset":4,"len":4,"byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"ipv4-proto","type":"u8","offset":8,"len":1},
+        {"name":"ipv4-tos","type":"u8","offset":9,"len":1},
+        {"name":"ipv4-ttl","type":"u8","offset":10,"len":1},
+        {"name":"ipv4-frag","type":"u8","offset":11,"len":1,"enum":"ovs-frag-type"}
       ]
     },
     "ovs-key-ipv6": {
       "name": "ovs-key-ipv6",
       "size": 40,
       "members": [
-        {
-          "name": "ipv6-src",
-          "type": "binary",
-          "offset": 0,
-          "len": 16,
-          "byteOrder": "big-endian",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "ipv6-dst",
-          "type": "binary",
-          "offset": 16,
-          "len": 16,
-          "byteOrder": "big-endian",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "ipv6-label",
-          "type": "u32",
-          "offset": 32,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ipv6-proto",
-          "type": "u8",
-          "offset": 36,
-          "len": 1
-        },
-        {
-          "name": "ipv6-tclass",
-          "type": "u8",
-          "offset": 37,
-          "len": 1
-        },
-        {
-          "name": "ipv6-hlimit",
-          "type": "u8",
-          "offset": 38,
-          "len": 1
-        },
-        {
-          "name": "ipv6-frag",
-          "type": "u8",
-          "offset": 39,
-          "len": 1
-        }
+        {"name":"ipv6-src","type":"binary","offset":0,"len":16,"byteOrder":"big-endian","displayHint":"ipv6"},
+        {"name":"ipv6-dst","type":"binary","offset":16,"len":16,"byteOrder":"big-endian","displayHint":"ipv6"},
+        {"name":"ipv6-label","type":"u32","offset":32,"len":4,"byteOrder":"big-endian"},
+        {"name":"ipv6-proto","type":"u8","offset":36,"len":1},
+        {"name":"ipv6-tclass","type":"u8","offset":37,"len":1},
+        {"name":"ipv6-hlimit","type":"u8","offset":38,"len":1},
+        {"name":"ipv6-frag","type":"u8","offset":39,"len":1}
       ]
     },
     "ovs-key-ipv6-exthdrs": {
       "name": "ovs-key-ipv6-exthdrs",
       "size": 2,
       "members": [
-        {
-          "name": "hdrs",
-          "type": "u16",
-          "offset": 0,
-          "len": 2
-        }
+        {"name":"hdrs","type":"u16","offset":0,"len":2}
       ]
     },
     "ovs-key-tcp": {
       "name": "ovs-key-tcp",
       "size": 4,
       "members": [
-        {
-          "name": "tcp-src",
-          "type": "u16",
-          "offset": 0,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "tcp-dst",
-          "type": "u16",
-          "offset": 2,
-          "len": 2,
-          "byteOrder": "big-endian"
-        }
+        {"name":"tcp-src","type":"u16","offset":0,"len":2,"byteOrder":"big-endian"},
+        {"name":"tcp-dst","type":"u16","offset":2,"len":2,"byteOrder":"big-endian"}
       ]
     },
     "ovs-key-udp": {
       "name": "ovs-key-udp",
       "size": 4,
       "members": [
-        {
-          "name": "udp-src",
-          "type": "u16",
-          "offset": 0,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "udp-dst",
-          "type": "u16",
-          "offset": 2,
-          "len": 2,
-          "byteOrder": "big-endian"
-        }
+        {"name":"udp-src","type":"u16","offset":0,"len":2,"byteOrder":"big-endian"},
+        {"name":"udp-dst","type":"u16","offset":2,"len":2,"byteOrder":"big-endian"}
       ]
     },
     "ovs-key-sctp": {
       "name": "ovs-key-sctp",
       "size": 4,
       "members": [
-        {
-          "name": "sctp-src",
-          "type": "u16",
-          "offset": 0,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "sctp-dst",
-          "type": "u16",
-          "offset": 2,
-          "len": 2,
-          "byteOrder": "big-endian"
-        }
+        {"name":"sctp-src","type":"u16","offset":0,"len":2,"byteOrder":"big-endian"},
+        {"name":"sctp-dst","type":"u16","offset":2,"len":2,"byteOrder":"big-endian"}
       ]
     },
     "ovs-key-icmp": {
       "name": "ovs-key-icmp",
       "size": 2,
       "members": [
-        {
-          "name": "icmp-type",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "icmp-code",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        }
+        {"name":"icmp-type","type":"u8","offset":0,"len":1},
+        {"name":"icmp-code","type":"u8","offset":1,"len":1}
       ]
     },
     "ovs-key-arp": {
       "name": "ovs-key-arp",
       "size": 22,
       "members": [
-        {
-          "name": "arp-sip",
-          "type": "u32",
-          "offset": 0,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "arp-tip",
-          "type": "u32",
-          "offset": 4,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "arp-op",
-          "type": "u16",
-          "offset": 8,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "arp-sha",
-          "type": "binary",
-          "offset": 10,
-          "len": 6,
-          "displayHint": "mac"
-        },
-        {
-          "name": "arp-tha",
-          "type": "binary",
-          "offset": 16,
-          "len": 6,
-          "displayHint": "mac"
-        }
+        {"name":"arp-sip","type":"u32","offset":0,"len":4,"byteOrder":"big-endian"},
+        {"name":"arp-tip","type":"u32","offset":4,"len":4,"byteOrder":"big-endian"},
+        {"name":"arp-op","type":"u16","offset":8,"len":2,"byteOrder":"big-endian"},
+        {"name":"arp-sha","type":"binary","offset":10,"len":6,"displayHint":"mac"},
+        {"name":"arp-tha","type":"binary","offset":16,"len":6,"displayHint":"mac"}
       ]
     },
     "ovs-key-nd": {
       "name": "ovs-key-nd",
       "size": 28,
       "members": [
-        {
-          "name": "nd-target",
-          "type": "binary",
-          "offset": 0,
-          "len": 16,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nd-sll",
-          "type": "binary",
-          "offset": 16,
-          "len": 6,
-          "displayHint": "mac"
-        },
-        {
-          "name": "nd-tll",
-          "type": "binary",
-          "offset": 22,
-          "len": 6,
-          "displayHint": "mac"
-        }
+        {"name":"nd-target","type":"binary","offset":0,"len":16,"byteOrder":"big-endian"},
+        {"name":"nd-sll","type":"binary","offset":16,"len":6,"displayHint":"mac"},
+        {"name":"nd-tll","type":"binary","offset":22,"len":6,"displayHint":"mac"}
       ]
     },
     "ovs-key-ct-tuple-ipv4": {
       "name": "ovs-key-ct-tuple-ipv4",
       "size": 13,
       "members": [
-        {
-          "name": "ipv4-src",
-          "type": "u32",
-          "offset": 0,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ipv4-dst",
-          "type": "u32",
-          "offset": 4,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "src-port",
-          "type": "u16",
-          "offset": 8,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dst-port",
-          "type": "u16",
-          "offset": 10,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ipv4-proto",
-          "type": "u8",
-          "offset": 12,
-          "len": 1
-        }
+        {"name":"ipv4-src","type":"u32","offset":0,"len":4,"byteOrder":"big-endian"},
+        {"name":"ipv4-dst","type":"u32","offset":4,"len":4,"byteOrder":"big-endian"},
+        {"name":"src-port","type":"u16","offset":8,"len":2,"byteOrder":"big-endian"},
+        {"name":"dst-port","type":"u16","offset":10,"len":2,"byteOrder":"big-endian"},
+        {"name":"ipv4-proto","type":"u8","offset":12,"len":1}
       ]
     },
     "ovs-action-push-vlan": {
       "name": "ovs-action-push-vlan",
       "size": 4,
       "members": [
-        {
-          "name": "vlan-tpid",
-          "type": "u16",
-          "offset": 0,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "vlan-tci",
-          "type": "u16",
-          "offset": 2,
-          "len": 2,
-          "byteOrder": "big-endian"
-        }
+        {"name":"vlan-tpid","type":"u16","offset":0,"len":2,"byteOrder":"big-endian"},
+        {"name":"vlan-tci","type":"u16","offset":2,"len":2,"byteOrder":"big-endian"}
       ]
     },
     "ovs-action-hash": {
       "name": "ovs-action-hash",
       "size": 8,
       "members": [
-        {
-          "name": "hash-alg",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "hash-basis",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"hash-alg","type":"u32","offset":0,"len":4},
+        {"name":"hash-basis","type":"u32","offset":4,"len":4}
       ]
     },
     "ovs-action-push-mpls": {
       "name": "ovs-action-push-mpls",
       "size": 8,
       "members": [
-        {
-          "name": "mpls-lse",
-          "type": "u32",
-          "offset": 0,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "mpls-ethertype",
-          "type": "u32",
-          "offset": 4,
-          "len": 4,
-          "byteOrder": "big-endian"
-        }
+        {"name":"mpls-lse","type":"u32","offset":0,"len":4,"byteOrder":"big-endian"},
+        {"name":"mpls-ethertype","type":"u32","offset":4,"len":4,"byteOrder":"big-endian"}
       ]
     },
     "ovs-action-add-mpls": {
       "name": "ovs-action-add-mpls",
       "size": 10,
       "members": [
-        {
-          "name": "mpls-lse",
-          "type": "u32",
-          "offset": 0,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "mpls-ethertype",
-          "type": "u32",
-          "offset": 4,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "tun-flags",
-          "type": "u16",
-          "offset": 8,
-          "len": 2
-        }
+        {"name":"mpls-lse","type":"u32","offset":0,"len":4,"byteOrder":"big-endian"},
+        {"name":"mpls-ethertype","type":"u32","offset":4,"len":4,"byteOrder":"big-endian"},
+        {"name":"tun-flags","type":"u16","offset":8,"len":2}
       ]
     }
   },
@@ -551,712 +216,184 @@ export const model: FamilyModel = {
     "flow-attrs": {
       "name": "flow-attrs",
       "attrs": [
-        {
-          "name": "key",
-          "value": 1,
-          "type": "nest",
-          "nested": "key-attrs"
-        },
-        {
-          "name": "actions",
-          "value": 2,
-          "type": "nest",
-          "nested": "action-attrs"
-        },
-        {
-          "name": "stats",
-          "value": 3,
-          "type": "binary",
-          "struct": "ovs-flow-stats"
-        },
-        {
-          "name": "tcp-flags",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "used",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "clear",
-          "value": 6,
-          "type": "flag"
-        },
-        {
-          "name": "mask",
-          "value": 7,
-          "type": "nest",
-          "nested": "key-attrs"
-        },
-        {
-          "name": "probe",
-          "value": 8,
-          "type": "binary"
-        },
-        {
-          "name": "ufid",
-          "value": 9,
-          "type": "binary",
-          "displayHint": "uuid"
-        },
-        {
-          "name": "ufid-flags",
-          "value": 10,
-          "type": "u32",
-          "enum": "ovs-ufid-flags"
-        },
-        {
-          "name": "pad",
-          "value": 11,
-          "type": "binary"
-        }
+        {"name":"key","value":1,"type":"nest","nested":"key-attrs"},
+        {"name":"actions","value":2,"type":"nest","nested":"action-attrs"},
+        {"name":"stats","value":3,"type":"binary","struct":"ovs-flow-stats"},
+        {"name":"tcp-flags","value":4,"type":"u8"},
+        {"name":"used","value":5,"type":"u64"},
+        {"name":"clear","value":6,"type":"flag"},
+        {"name":"mask","value":7,"type":"nest","nested":"key-attrs"},
+        {"name":"probe","value":8,"type":"binary"},
+        {"name":"ufid","value":9,"type":"binary","displayHint":"uuid"},
+        {"name":"ufid-flags","value":10,"type":"u32","enum":"ovs-ufid-flags"},
+        {"name":"pad","value":11,"type":"binary"}
       ]
     },
     "key-attrs": {
       "name": "key-attrs",
       "attrs": [
-        {
-          "name": "encap",
-          "value": 1,
-          "type": "nest",
-          "nested": "key-attrs"
-        },
-        {
-          "name": "priority",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "in-port",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "ethernet",
-          "value": 4,
-          "type": "binary",
-          "struct": "ovs-key-ethernet"
-        },
-        {
-          "name": "vlan",
-          "value": 5,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ethertype",
-          "value": 6,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ipv4",
-          "value": 7,
-          "type": "binary",
-          "struct": "ovs-key-ipv4"
-        },
-        {
-          "name": "ipv6",
-          "value": 8,
-          "type": "binary",
-          "struct": "ovs-key-ipv6"
-        },
-        {
-          "name": "tcp",
-          "value": 9,
-          "type": "binary",
-          "struct": "ovs-key-tcp"
-        },
-        {
-          "name": "udp",
-          "value": 10,
-          "type": "binary",
-          "struct": "ovs-key-udp"
-        },
-        {
-          "name": "icmp",
-          "value": 11,
-          "type": "binary",
-          "struct": "ovs-key-icmp"
-        },
-        {
-          "name": "icmpv6",
-          "value": 12,
-          "type": "binary",
-          "struct": "ovs-key-icmp"
-        },
-        {
-          "name": "arp",
-          "value": 13,
-          "type": "binary",
-          "struct": "ovs-key-arp"
-        },
-        {
-          "name": "nd",
-          "value": 14,
-          "type": "binary",
-          "struct": "ovs-key-nd"
-        },
-        {
-          "name": "skb-mark",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "tunnel",
-          "value": 16,
-          "type": "nest",
-          "nested": "tunnel-key-attrs"
-        },
-        {
-          "name": "sctp",
-          "value": 17,
-          "type": "binary",
-          "struct": "ovs-key-sctp"
-        },
-        {
-          "name": "tcp-flags",
-          "value": 18,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "dp-hash",
-          "value": 19,
-          "type": "u32"
-        },
-        {
-          "name": "recirc-id",
-          "value": 20,
-          "type": "u32"
-        },
-        {
-          "name": "mpls",
-          "value": 21,
-          "type": "binary",
-          "struct": "ovs-key-mpls"
-        },
-        {
-          "name": "ct-state",
-          "value": 22,
-          "type": "u32",
-          "enum": "ct-state-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "ct-zone",
-          "value": 23,
-          "type": "u16"
-        },
-        {
-          "name": "ct-mark",
-          "value": 24,
-          "type": "u32"
-        },
-        {
-          "name": "ct-labels",
-          "value": 25,
-          "type": "binary",
-          "displayHint": "hex"
-        },
-        {
-          "name": "ct-orig-tuple-ipv4",
-          "value": 26,
-          "type": "binary",
-          "struct": "ovs-key-ct-tuple-ipv4"
-        },
-        {
-          "name": "ct-orig-tuple-ipv6",
-          "value": 27,
-          "type": "binary"
-        },
-        {
-          "name": "nsh",
-          "value": 28,
-          "type": "nest",
-          "nested": "ovs-nsh-key-attrs"
-        },
-        {
-          "name": "packet-type",
-          "value": 29,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nd-extensions",
-          "value": 30,
-          "type": "binary"
-        },
-        {
-          "name": "tunnel-info",
-          "value": 31,
-          "type": "binary"
-        },
-        {
-          "name": "ipv6-exthdrs",
-          "value": 32,
-          "type": "binary",
-          "struct": "ovs-key-ipv6-exthdrs"
-        }
+        {"name":"encap","value":1,"type":"nest","nested":"key-attrs"},
+        {"name":"priority","value":2,"type":"u32"},
+        {"name":"in-port","value":3,"type":"u32"},
+        {"name":"ethernet","value":4,"type":"binary","struct":"ovs-key-ethernet"},
+        {"name":"vlan","value":5,"type":"u16","byteOrder":"big-endian"},
+        {"name":"ethertype","value":6,"type":"u16","byteOrder":"big-endian"},
+        {"name":"ipv4","value":7,"type":"binary","struct":"ovs-key-ipv4"},
+        {"name":"ipv6","value":8,"type":"binary","struct":"ovs-key-ipv6"},
+        {"name":"tcp","value":9,"type":"binary","struct":"ovs-key-tcp"},
+        {"name":"udp","value":10,"type":"binary","struct":"ovs-key-udp"},
+        {"name":"icmp","value":11,"type":"binary","struct":"ovs-key-icmp"},
+        {"name":"icmpv6","value":12,"type":"binary","struct":"ovs-key-icmp"},
+        {"name":"arp","value":13,"type":"binary","struct":"ovs-key-arp"},
+        {"name":"nd","value":14,"type":"binary","struct":"ovs-key-nd"},
+        {"name":"skb-mark","value":15,"type":"u32"},
+        {"name":"tunnel","value":16,"type":"nest","nested":"tunnel-key-attrs"},
+        {"name":"sctp","value":17,"type":"binary","struct":"ovs-key-sctp"},
+        {"name":"tcp-flags","value":18,"type":"u16","byteOrder":"big-endian"},
+        {"name":"dp-hash","value":19,"type":"u32"},
+        {"name":"recirc-id","value":20,"type":"u32"},
+        {"name":"mpls","value":21,"type":"binary","struct":"ovs-key-mpls"},
+        {"name":"ct-state","value":22,"type":"u32","enum":"ct-state-flags","enumAsFlags":true},
+        {"name":"ct-zone","value":23,"type":"u16"},
+        {"name":"ct-mark","value":24,"type":"u32"},
+        {"name":"ct-labels","value":25,"type":"binary","displayHint":"hex"},
+        {"name":"ct-orig-tuple-ipv4","value":26,"type":"binary","struct":"ovs-key-ct-tuple-ipv4"},
+        {"name":"ct-orig-tuple-ipv6","value":27,"type":"binary"},
+        {"name":"nsh","value":28,"type":"nest","nested":"ovs-nsh-key-attrs"},
+        {"name":"packet-type","value":29,"type":"u32","byteOrder":"big-endian"},
+        {"name":"nd-extensions","value":30,"type":"binary"},
+        {"name":"tunnel-info","value":31,"type":"binary"},
+        {"name":"ipv6-exthdrs","value":32,"type":"binary","struct":"ovs-key-ipv6-exthdrs"}
       ]
     },
     "action-attrs": {
       "name": "action-attrs",
       "attrs": [
-        {
-          "name": "output",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "userspace",
-          "value": 2,
-          "type": "nest",
-          "nested": "userspace-attrs"
-        },
-        {
-          "name": "set",
-          "value": 3,
-          "type": "nest",
-          "nested": "key-attrs"
-        },
-        {
-          "name": "push-vlan",
-          "value": 4,
-          "type": "binary",
-          "struct": "ovs-action-push-vlan"
-        },
-        {
-          "name": "pop-vlan",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "sample",
-          "value": 6,
-          "type": "nest",
-          "nested": "sample-attrs"
-        },
-        {
-          "name": "recirc",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "hash",
-          "value": 8,
-          "type": "binary",
-          "struct": "ovs-action-hash"
-        },
-        {
-          "name": "push-mpls",
-          "value": 9,
-          "type": "binary",
-          "struct": "ovs-action-push-mpls"
-        },
-        {
-          "name": "pop-mpls",
-          "value": 10,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "set-masked",
-          "value": 11,
-          "type": "nest",
-          "nested": "key-attrs"
-        },
-        {
-          "name": "ct",
-          "value": 12,
-          "type": "nest",
-          "nested": "ct-attrs"
-        },
-        {
-          "name": "trunc",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "push-eth",
-          "value": 14,
-          "type": "binary"
-        },
-        {
-          "name": "pop-eth",
-          "value": 15,
-          "type": "flag"
-        },
-        {
-          "name": "ct-clear",
-          "value": 16,
-          "type": "flag"
-        },
-        {
-          "name": "push-nsh",
-          "value": 17,
-          "type": "nest",
-          "nested": "ovs-nsh-key-attrs"
-        },
-        {
-          "name": "pop-nsh",
-          "value": 18,
-          "type": "flag"
-        },
-        {
-          "name": "meter",
-          "value": 19,
-          "type": "u32"
-        },
-        {
-          "name": "clone",
-          "value": 20,
-          "type": "nest",
-          "nested": "action-attrs"
-        },
-        {
-          "name": "check-pkt-len",
-          "value": 21,
-          "type": "nest",
-          "nested": "check-pkt-len-attrs"
-        },
-        {
-          "name": "add-mpls",
-          "value": 22,
-          "type": "binary",
-          "struct": "ovs-action-add-mpls"
-        },
-        {
-          "name": "dec-ttl",
-          "value": 23,
-          "type": "nest",
-          "nested": "dec-ttl-attrs"
-        },
-        {
-          "name": "psample",
-          "value": 24,
-          "type": "nest",
-          "nested": "psample-attrs"
-        }
+        {"name":"output","value":1,"type":"u32"},
+        {"name":"userspace","value":2,"type":"nest","nested":"userspace-attrs"},
+        {"name":"set","value":3,"type":"nest","nested":"key-attrs"},
+        {"name":"push-vlan","value":4,"type":"binary","struct":"ovs-action-push-vlan"},
+        {"name":"pop-vlan","value":5,"type":"flag"},
+        {"name":"sample","value":6,"type":"nest","nested":"sample-attrs"},
+        {"name":"recirc","value":7,"type":"u32"},
+        {"name":"hash","value":8,"type":"binary","struct":"ovs-action-hash"},
+        {"name":"push-mpls","value":9,"type":"binary","struct":"ovs-action-push-mpls"},
+        {"name":"pop-mpls","value":10,"type":"u16","byteOrder":"big-endian"},
+        {"name":"set-masked","value":11,"type":"nest","nested":"key-attrs"},
+        {"name":"ct","value":12,"type":"nest","nested":"ct-attrs"},
+        {"name":"trunc","value":13,"type":"u32"},
+        {"name":"push-eth","value":14,"type":"binary"},
+        {"name":"pop-eth","value":15,"type":"flag"},
+        {"name":"ct-clear","value":16,"type":"flag"},
+        {"name":"push-nsh","value":17,"type":"nest","nested":"ovs-nsh-key-attrs"},
+        {"name":"pop-nsh","value":18,"type":"flag"},
+        {"name":"meter","value":19,"type":"u32"},
+        {"name":"clone","value":20,"type":"nest","nested":"action-attrs"},
+        {"name":"check-pkt-len","value":21,"type":"nest","nested":"check-pkt-len-attrs"},
+        {"name":"add-mpls","value":22,"type":"binary","struct":"ovs-action-add-mpls"},
+        {"name":"dec-ttl","value":23,"type":"nest","nested":"dec-ttl-attrs"},
+        {"name":"psample","value":24,"type":"nest","nested":"psample-attrs"}
       ]
     },
     "tunnel-key-attrs": {
       "name": "tunnel-key-attrs",
       "attrs": [
-        {
-          "name": "id",
-          "value": 0,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ipv4-src",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ipv4-dst",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "tos",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "ttl",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "dont-fragment",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "csum",
-          "value": 6,
-          "type": "flag"
-        },
-        {
-          "name": "oam",
-          "value": 7,
-          "type": "flag"
-        },
-        {
-          "name": "geneve-opts",
-          "value": 8,
-          "type": "binary",
-          "subType": "u32"
-        },
-        {
-          "name": "tp-src",
-          "value": 9,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "tp-dst",
-          "value": 10,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "vxlan-opts",
-          "value": 11,
-          "type": "nest",
-          "nested": "vxlan-ext-attrs"
-        },
-        {
-          "name": "ipv6-src",
-          "value": 12,
-          "type": "binary"
-        },
-        {
-          "name": "ipv6-dst",
-          "value": 13,
-          "type": "binary"
-        },
-        {
-          "name": "pad",
-          "value": 14,
-          "type": "binary"
-        },
-        {
-          "name": "erspan-opts",
-          "value": 15,
-          "type": "binary"
-        },
-        {
-          "name": "ipv4-info-bridge",
-          "value": 16,
-          "type": "flag"
-        }
+        {"name":"id","value":0,"type":"u64","byteOrder":"big-endian"},
+        {"name":"ipv4-src","value":1,"type":"u32","byteOrder":"big-endian"},
+        {"name":"ipv4-dst","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"tos","value":3,"type":"u8"},
+        {"name":"ttl","value":4,"type":"u8"},
+        {"name":"dont-fragment","value":5,"type":"flag"},
+        {"name":"csum","value":6,"type":"flag"},
+        {"name":"oam","value":7,"type":"flag"},
+        {"name":"geneve-opts","value":8,"type":"binary","subType":"u32"},
+        {"name":"tp-src","value":9,"type":"u16","byteOrder":"big-endian"},
+        {"name":"tp-dst","value":10,"type":"u16","byteOrder":"big-endian"},
+        {"name":"vxlan-opts","value":11,"type":"nest","nested":"vxlan-ext-attrs"},
+        {"name":"ipv6-src","value":12,"type":"binary"},
+        {"name":"ipv6-dst","value":13,"type":"binary"},
+        {"name":"pad","value":14,"type":"binary"},
+        {"name":"erspan-opts","value":15,"type":"binary"},
+        {"name":"ipv4-info-bridge","value":16,"type":"flag"}
       ]
     },
     "check-pkt-len-attrs": {
       "name": "check-pkt-len-attrs",
       "attrs": [
-        {
-          "name": "pkt-len",
-          "value": 1,
-          "type": "u16"
-        },
-        {
-          "name": "actions-if-greater",
-          "value": 2,
-          "type": "nest",
-          "nested": "action-attrs"
-        },
-        {
-          "name": "actions-if-less-equal",
-          "value": 3,
-          "type": "nest",
-          "nested": "action-attrs"
-        }
+        {"name":"pkt-len","value":1,"type":"u16"},
+        {"name":"actions-if-greater","value":2,"type":"nest","nested":"action-attrs"},
+        {"name":"actions-if-less-equal","value":3,"type":"nest","nested":"action-attrs"}
       ]
     },
     "sample-attrs": {
       "name": "sample-attrs",
       "attrs": [
-        {
-          "name": "probability",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "actions",
-          "value": 2,
-          "type": "nest",
-          "nested": "action-attrs"
-        }
+        {"name":"probability","value":1,"type":"u32"},
+        {"name":"actions","value":2,"type":"nest","nested":"action-attrs"}
       ]
     },
     "userspace-attrs": {
       "name": "userspace-attrs",
       "attrs": [
-        {
-          "name": "pid",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "userdata",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "egress-tun-port",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "actions",
-          "value": 4,
-          "type": "flag"
-        }
+        {"name":"pid","value":1,"type":"u32"},
+        {"name":"userdata","value":2,"type":"binary"},
+        {"name":"egress-tun-port","value":3,"type":"u32"},
+        {"name":"actions","value":4,"type":"flag"}
       ]
     },
     "ovs-nsh-key-attrs": {
       "name": "ovs-nsh-key-attrs",
       "attrs": [
-        {
-          "name": "base",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "md1",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "md2",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"base","value":1,"type":"binary"},
+        {"name":"md1","value":2,"type":"binary"},
+        {"name":"md2","value":3,"type":"binary"}
       ]
     },
     "ct-attrs": {
       "name": "ct-attrs",
       "attrs": [
-        {
-          "name": "commit",
-          "value": 1,
-          "type": "flag"
-        },
-        {
-          "name": "zone",
-          "value": 2,
-          "type": "u16"
-        },
-        {
-          "name": "mark",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "labels",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "helper",
-          "value": 5,
-          "type": "string"
-        },
-        {
-          "name": "nat",
-          "value": 6,
-          "type": "nest",
-          "nested": "nat-attrs"
-        },
-        {
-          "name": "force-commit",
-          "value": 7,
-          "type": "flag"
-        },
-        {
-          "name": "eventmask",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "timeout",
-          "value": 9,
-          "type": "string"
-        }
+        {"name":"commit","value":1,"type":"flag"},
+        {"name":"zone","value":2,"type":"u16"},
+        {"name":"mark","value":3,"type":"binary"},
+        {"name":"labels","value":4,"type":"binary"},
+        {"name":"helper","value":5,"type":"string"},
+        {"name":"nat","value":6,"type":"nest","nested":"nat-attrs"},
+        {"name":"force-commit","value":7,"type":"flag"},
+        {"name":"eventmask","value":8,"type":"u32"},
+        {"name":"timeout","value":9,"type":"string"}
       ]
     },
     "nat-attrs": {
       "name": "nat-attrs",
       "attrs": [
-        {
-          "name": "src",
-          "value": 1,
-          "type": "flag"
-        },
-        {
-          "name": "dst",
-          "value": 2,
-          "type": "flag"
-        },
-        {
-          "name": "ip-min",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "ip-max",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "proto-min",
-          "value": 5,
-          "type": "u16"
-        },
-        {
-          "name": "proto-max",
-          "value": 6,
-          "type": "u16"
-        },
-        {
-          "name": "persistent",
-          "value": 7,
-          "type": "flag"
-        },
-        {
-          "name": "proto-hash",
-          "value": 8,
-          "type": "flag"
-        },
-        {
-          "name": "proto-random",
-          "value": 9,
-          "type": "flag"
-        }
+        {"name":"src","value":1,"type":"flag"},
+        {"name":"dst","value":2,"type":"flag"},
+        {"name":"ip-min","value":3,"type":"binary"},
+        {"name":"ip-max","value":4,"type":"binary"},
+        {"name":"proto-min","value":5,"type":"u16"},
+        {"name":"proto-max","value":6,"type":"u16"},
+        {"name":"persistent","value":7,"type":"flag"},
+        {"name":"proto-hash","value":8,"type":"flag"},
+        {"name":"proto-random","value":9,"type":"flag"}
       ]
     },
     "dec-ttl-attrs": {
       "name": "dec-ttl-attrs",
       "attrs": [
-        {
-          "name": "action",
-          "value": 1,
-          "type": "nest",
-          "nested": "action-attrs"
-        }
+        {"name":"action","value":1,"type":"nest","nested":"action-attrs"}
       ]
     },
     "vxlan-ext-attrs": {
       "name": "vxlan-ext-attrs",
       "attrs": [
-        {
-          "name": "gbp",
-          "value": 1,
-          "type": "u32"
-        }
+        {"name":"gbp","value":1,"type":"u32"}
       ]
     },
     "psample-attrs": {
       "name": "psample-attrs",
       "attrs": [
-        {
-          "name": "group",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "cookie",
-          "value": 2,
-          "type": "binary"
-        }
+        {"name":"group","value":1,"type":"u32"},
+        {"name":"cookie","value":2,"type":"binary"}
       ]
     }
   },
@@ -1267,44 +404,12 @@ export const model: FamilyModel = {
       "attributeSet": "flow-attrs",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "key",
-            "ufid",
-            "ufid-flags"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "key",
-            "ufid",
-            "mask",
-            "stats",
-            "actions"
-          ]
-        }
+        "request": {"value":3,"attrs":["key","ufid","ufid-flags"]},
+        "reply": {"value":3,"attrs":["key","ufid","mask","stats","actions"]}
       },
       "dump": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "key",
-            "ufid",
-            "ufid-flags"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "key",
-            "ufid",
-            "mask",
-            "stats",
-            "actions"
-          ]
-        }
+        "request": {"value":3,"attrs":["key","ufid","ufid-flags"]},
+        "reply": {"value":3,"attrs":["key","ufid","mask","stats","actions"]}
       }
     },
     {
@@ -1312,22 +417,12 @@ export const model: FamilyModel = {
       "attributeSet": "flow-attrs",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "key",
-            "ufid",
-            "mask",
-            "actions"
-          ]
-        }
+        "request": {"value":1,"attrs":["key","ufid","mask","actions"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "ovs_flow"
-    }
+    {"name":"ovs_flow"}
   ],
   "fixedHeader": "ovs-header"
 };

@@ -16,12 +16,7 @@ export const model: FamilyModel = {
       "name": "ovs-header",
       "size": 4,
       "members": [
-        {
-          "name": "dp-ifindex",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        }
+        {"name":"dp-ifindex","type":"u32","offset":0,"len":4}
       ]
     }
   },
@@ -33,65 +28,19 @@ export const model: FamilyModel = {
           "name": "packet",
           "value": 1,
           "type": "binary",
-          "checks": {
-            "minLen": 14
-          }
+          "checks": {"minLen":14}
         },
-        {
-          "name": "key",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "actions",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "userdata",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "egress-tun-key",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "unused1",
-          "value": 6,
-          "type": "unused"
-        },
-        {
-          "name": "unused2",
-          "value": 7,
-          "type": "unused"
-        },
-        {
-          "name": "probe",
-          "value": 8,
-          "type": "flag"
-        },
-        {
-          "name": "mru",
-          "value": 9,
-          "type": "u16"
-        },
-        {
-          "name": "len",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "hash",
-          "value": 11,
-          "type": "u64"
-        },
-        {
-          "name": "upcall-pid",
-          "value": 12,
-          "type": "u32"
-        }
+        {"name":"key","value":2,"type":"binary"},
+        {"name":"actions","value":3,"type":"binary"},
+        {"name":"userdata","value":4,"type":"binary"},
+        {"name":"egress-tun-key","value":5,"type":"binary"},
+        {"name":"unused1","value":6,"type":"unused"},
+        {"name":"unused2","value":7,"type":"unused"},
+        {"name":"probe","value":8,"type":"flag"},
+        {"name":"mru","value":9,"type":"u16"},
+        {"name":"len","value":10,"type":"u32"},
+        {"name":"hash","value":11,"type":"u64"},
+        {"name":"upcall-pid","value":12,"type":"u32"}
       ]
     }
   },
@@ -101,55 +50,20 @@ export const model: FamilyModel = {
       "name": "miss",
       "attributeSet": "packet",
       "value": 1,
-      "event": {
-        "value": 1,
-        "attrs": [
-          "packet",
-          "key",
-          "userdata",
-          "actions",
-          "egress-tun-key",
-          "mru",
-          "len",
-          "hash"
-        ]
-      }
+      "event": {"value":1,"attrs":["packet","key","userdata","actions","egress-tun-key","mru","len","hash"]}
     },
     {
       "name": "action",
       "attributeSet": "packet",
       "value": 2,
-      "event": {
-        "value": 2,
-        "attrs": [
-          "packet",
-          "key",
-          "userdata",
-          "actions",
-          "egress-tun-key",
-          "mru",
-          "len",
-          "hash"
-        ]
-      }
+      "event": {"value":2,"attrs":["packet","key","userdata","actions","egress-tun-key","mru","len","hash"]}
     },
     {
       "name": "execute",
       "attributeSet": "packet",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "packet",
-            "key",
-            "actions",
-            "probe",
-            "mru",
-            "hash",
-            "upcall-pid"
-          ]
-        }
+        "request": {"value":3,"attrs":["packet","key","actions","probe","mru","hash","upcall-pid"]}
       }
     }
   ],

@@ -15,30 +15,12 @@ export const model: FamilyModel = {
       "name": "vport-type",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "netdev",
-          "value": 1
-        },
-        {
-          "name": "internal",
-          "value": 2
-        },
-        {
-          "name": "gre",
-          "value": 3
-        },
-        {
-          "name": "vxlan",
-          "value": 4
-        },
-        {
-          "name": "geneve",
-          "value": 5
-        }
+        {"name":"unspec","value":0},
+        {"name":"netdev","value":1},
+        {"name":"internal","value":2},
+        {"name":"gre","value":3},
+        {"name":"vxlan","value":4},
+        {"name":"geneve","value":5}
       ]
     }
   },
@@ -47,66 +29,21 @@ export const model: FamilyModel = {
       "name": "ovs-header",
       "size": 4,
       "members": [
-        {
-          "name": "dp-ifindex",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        }
+        {"name":"dp-ifindex","type":"u32","offset":0,"len":4}
       ]
     },
     "ovs-vport-stats": {
       "name": "ovs-vport-stats",
       "size": 64,
       "members": [
-        {
-          "name": "rx-packets",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "tx-packets",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "rx-bytes",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        },
-        {
-          "name": "tx-bytes",
-          "type": "u64",
-          "offset": 24,
-          "len": 8
-        },
-        {
-          "name": "rx-errors",
-          "type": "u64",
-          "offset": 32,
-          "len": 8
-        },
-        {
-          "name": "tx-errors",
-          "type": "u64",
-          "offset": 40,
-          "len": 8
-        },
-        {
-          "name": "rx-dropped",
-          "type": "u64",
-          "offset": 48,
-          "len": 8
-        },
-        {
-          "name": "tx-dropped",
-          "type": "u64",
-          "offset": 56,
-          "len": 8
-        }
+        {"name":"rx-packets","type":"u64","offset":0,"len":8},
+        {"name":"tx-packets","type":"u64","offset":8,"len":8},
+        {"name":"rx-bytes","type":"u64","offset":16,"len":8},
+        {"name":"tx-bytes","type":"u64","offset":24,"len":8},
+        {"name":"rx-errors","type":"u64","offset":32,"len":8},
+        {"name":"tx-errors","type":"u64","offset":40,"len":8},
+        {"name":"rx-dropped","type":"u64","offset":48,"len":8},
+        {"name":"tx-dropped","type":"u64","offset":56,"len":8}
       ]
     }
   },
@@ -114,96 +51,31 @@ export const model: FamilyModel = {
     "vport-options": {
       "name": "vport-options",
       "attrs": [
-        {
-          "name": "dst-port",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "extension",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"dst-port","value":1,"type":"u32"},
+        {"name":"extension","value":2,"type":"u32"}
       ]
     },
     "upcall-stats": {
       "name": "upcall-stats",
       "attrs": [
-        {
-          "name": "success",
-          "value": 0,
-          "type": "u64"
-        },
-        {
-          "name": "fail",
-          "value": 1,
-          "type": "u64"
-        }
+        {"name":"success","value":0,"type":"u64"},
+        {"name":"fail","value":1,"type":"u64"}
       ]
     },
     "vport": {
       "name": "vport",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "port-no",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "type",
-          "value": 2,
-          "type": "u32",
-          "enum": "vport-type"
-        },
-        {
-          "name": "name",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "options",
-          "value": 4,
-          "type": "nest",
-          "nested": "vport-options"
-        },
-        {
-          "name": "upcall-pid",
-          "value": 5,
-          "type": "binary",
-          "subType": "u32"
-        },
-        {
-          "name": "stats",
-          "value": 6,
-          "type": "binary",
-          "struct": "ovs-vport-stats"
-        },
-        {
-          "name": "pad",
-          "value": 7,
-          "type": "unused"
-        },
-        {
-          "name": "ifindex",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "netnsid",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "upcall-stats",
-          "value": 10,
-          "type": "nest",
-          "nested": "upcall-stats"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"port-no","value":1,"type":"u32"},
+        {"name":"type","value":2,"type":"u32","enum":"vport-type"},
+        {"name":"name","value":3,"type":"string"},
+        {"name":"options","value":4,"type":"nest","nested":"vport-options"},
+        {"name":"upcall-pid","value":5,"type":"binary","subType":"u32"},
+        {"name":"stats","value":6,"type":"binary","struct":"ovs-vport-stats"},
+        {"name":"pad","value":7,"type":"unused"},
+        {"name":"ifindex","value":8,"type":"u32"},
+        {"name":"netnsid","value":9,"type":"u32"},
+        {"name":"upcall-stats","value":10,"type":"nest","nested":"upcall-stats"}
       ]
     }
   },
@@ -214,16 +86,7 @@ export const model: FamilyModel = {
       "attributeSet": "vport",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "name",
-            "type",
-            "upcall-pid",
-            "ifindex",
-            "options"
-          ]
-        }
+        "request": {"value":1,"attrs":["name","type","upcall-pid","ifindex","options"]}
       }
     },
     {
@@ -231,14 +94,7 @@ export const model: FamilyModel = {
       "attributeSet": "vport",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "port-no",
-            "type",
-            "name"
-          ]
-        }
+        "request": {"value":2,"attrs":["port-no","type","name"]}
       }
     },
     {
@@ -246,53 +102,17 @@ export const model: FamilyModel = {
       "attributeSet": "vport",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "name"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "port-no",
-            "type",
-            "name",
-            "upcall-pid",
-            "stats",
-            "ifindex",
-            "netnsid",
-            "upcall-stats"
-          ]
-        }
+        "request": {"value":3,"attrs":["name"]},
+        "reply": {"value":3,"attrs":["port-no","type","name","upcall-pid","stats","ifindex","netnsid","upcall-stats"]}
       },
       "dump": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "name"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "port-no",
-            "type",
-            "name",
-            "upcall-pid",
-            "stats",
-            "ifindex",
-            "netnsid",
-            "upcall-stats"
-          ]
-        }
+        "request": {"value":3,"attrs":["name"]},
+        "reply": {"value":3,"attrs":["port-no","type","name","upcall-pid","stats","ifindex","netnsid","upcall-stats"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "ovs_vport"
-    }
+    {"name":"ovs_vport"}
   ],
   "fixedHeader": "ovs-header"
 };

@@ -15,22 +15,10 @@ export const model: FamilyModel = {
       "name": "version",
       "flags": false,
       "entries": [
-        {
-          "name": "hdr0-aes-gcm-128",
-          "value": 0
-        },
-        {
-          "name": "hdr0-aes-gcm-256",
-          "value": 1
-        },
-        {
-          "name": "hdr0-aes-gmac-128",
-          "value": 2
-        },
-        {
-          "name": "hdr0-aes-gmac-256",
-          "value": 3
-        }
+        {"name":"hdr0-aes-gcm-128","value":0},
+        {"name":"hdr0-aes-gcm-256","value":1},
+        {"name":"hdr0-aes-gmac-128","value":2},
+        {"name":"hdr0-aes-gmac-256","value":3}
       ]
     }
   },
@@ -39,16 +27,8 @@ export const model: FamilyModel = {
     "assoc-dev-info": {
       "name": "assoc-dev-info",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "nsid",
-          "value": 2,
-          "type": "s32"
-        }
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"nsid","value":2,"type":"s32"}
       ]
     },
     "dev": {
@@ -58,46 +38,14 @@ export const model: FamilyModel = {
           "name": "id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "ifindex",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "psp-versions-cap",
-          "value": 3,
-          "type": "u32",
-          "enum": "version",
-          "enumAsFlags": true
-        },
-        {
-          "name": "psp-versions-ena",
-          "value": 4,
-          "type": "u32",
-          "enum": "version",
-          "enumAsFlags": true
-        },
-        {
-          "name": "assoc-list",
-          "value": 5,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "assoc-dev-info"
-        },
-        {
-          "name": "nsid",
-          "value": 6,
-          "type": "s32"
-        },
-        {
-          "name": "by-association",
-          "value": 7,
-          "type": "flag"
-        }
+        {"name":"ifindex","value":2,"type":"u32"},
+        {"name":"psp-versions-cap","value":3,"type":"u32","enum":"version","enumAsFlags":true},
+        {"name":"psp-versions-ena","value":4,"type":"u32","enum":"version","enumAsFlags":true},
+        {"name":"assoc-list","value":5,"type":"nest","multiAttr":true,"nested":"assoc-dev-info"},
+        {"name":"nsid","value":6,"type":"s32"},
+        {"name":"by-association","value":7,"type":"flag"}
       ]
     },
     "assoc": {
@@ -107,48 +55,19 @@ export const model: FamilyModel = {
           "name": "dev-id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "version",
-          "value": 2,
-          "type": "u32",
-          "enum": "version"
-        },
-        {
-          "name": "rx-key",
-          "value": 3,
-          "type": "nest",
-          "nested": "keys"
-        },
-        {
-          "name": "tx-key",
-          "value": 4,
-          "type": "nest",
-          "nested": "keys"
-        },
-        {
-          "name": "sock-fd",
-          "value": 5,
-          "type": "u32"
-        }
+        {"name":"version","value":2,"type":"u32","enum":"version"},
+        {"name":"rx-key","value":3,"type":"nest","nested":"keys"},
+        {"name":"tx-key","value":4,"type":"nest","nested":"keys"},
+        {"name":"sock-fd","value":5,"type":"u32"}
       ]
     },
     "keys": {
       "name": "keys",
       "attrs": [
-        {
-          "name": "key",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "spi",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"key","value":1,"type":"binary"},
+        {"name":"spi","value":2,"type":"u32"}
       ]
     },
     "stats": {
@@ -158,60 +77,18 @@ export const model: FamilyModel = {
           "name": "dev-id",
           "value": 1,
           "type": "u32",
-          "checks": {
-            "min": 1
-          }
+          "checks": {"min":1}
         },
-        {
-          "name": "key-rotations",
-          "value": 2,
-          "type": "uint"
-        },
-        {
-          "name": "stale-events",
-          "value": 3,
-          "type": "uint"
-        },
-        {
-          "name": "rx-packets",
-          "value": 4,
-          "type": "uint"
-        },
-        {
-          "name": "rx-bytes",
-          "value": 5,
-          "type": "uint"
-        },
-        {
-          "name": "rx-auth-fail",
-          "value": 6,
-          "type": "uint"
-        },
-        {
-          "name": "rx-error",
-          "value": 7,
-          "type": "uint"
-        },
-        {
-          "name": "rx-bad",
-          "value": 8,
-          "type": "uint"
-        },
-        {
-          "name": "tx-packets",
-          "value": 9,
-          "type": "uint"
-        },
-        {
-          "name": "tx-bytes",
-          "value": 10,
-          "type": "uint"
-        },
-        {
-          "name": "tx-error",
-          "value": 11,
-          "type": "uint"
-        }
+        {"name":"key-rotations","value":2,"type":"uint"},
+        {"name":"stale-events","value":3,"type":"uint"},
+        {"name":"rx-packets","value":4,"type":"uint"},
+        {"name":"rx-bytes","value":5,"type":"uint"},
+        {"name":"rx-auth-fail","value":6,"type":"uint"},
+        {"name":"rx-error","value":7,"type":"uint"},
+        {"name":"rx-bad","value":8,"type":"uint"},
+        {"name":"tx-packets","value":9,"type":"uint"},
+        {"name":"tx-bytes","value":10,"type":"uint"},
+        {"name":"tx-error","value":11,"type":"uint"}
       ]
     }
   },
@@ -222,131 +99,62 @@ export const model: FamilyModel = {
       "attributeSet": "dev",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "id"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "id",
-            "ifindex",
-            "psp-versions-cap",
-            "psp-versions-ena",
-            "assoc-list",
-            "by-association"
-          ]
-        }
+        "request": {"value":1,"attrs":["id"]},
+        "reply": {"value":1,"attrs":["id","ifindex","psp-versions-cap","psp-versions-ena","assoc-list","by-association"]}
       },
       "dump": {
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "id",
-            "ifindex",
-            "psp-versions-cap",
-            "psp-versions-ena",
-            "assoc-list",
-            "by-association"
-          ]
-        }
+        "reply": {"value":1,"attrs":["id","ifindex","psp-versions-cap","psp-versions-ena","assoc-list","by-association"]}
       }
     },
     {
       "name": "dev-add-ntf",
       "mcgrp": "mgmt",
       "value": 2,
-      "notify": {
-        "op": "dev-get",
-        "value": 2
-      }
+      "notify": {"op":"dev-get","value":2}
     },
     {
       "name": "dev-del-ntf",
       "mcgrp": "mgmt",
       "value": 3,
-      "notify": {
-        "op": "dev-get",
-        "value": 3
-      }
+      "notify": {"op":"dev-get","value":3}
     },
     {
       "name": "dev-set",
       "attributeSet": "dev",
       "value": 4,
       "do": {
-        "request": {
-          "value": 4,
-          "attrs": [
-            "id",
-            "psp-versions-ena"
-          ]
-        },
-        "reply": {
-          "value": 4,
-          "attrs": []
-        }
+        "request": {"value":4,"attrs":["id","psp-versions-ena"]},
+        "reply": {"value":4,"attrs":[]}
       }
     },
     {
       "name": "dev-change-ntf",
       "mcgrp": "mgmt",
       "value": 5,
-      "notify": {
-        "op": "dev-get",
-        "value": 5
-      }
+      "notify": {"op":"dev-get","value":5}
     },
     {
       "name": "key-rotate",
       "attributeSet": "dev",
       "value": 6,
       "do": {
-        "request": {
-          "value": 6,
-          "attrs": [
-            "id"
-          ]
-        },
-        "reply": {
-          "value": 6,
-          "attrs": [
-            "id"
-          ]
-        }
+        "request": {"value":6,"attrs":["id"]},
+        "reply": {"value":6,"attrs":["id"]}
       }
     },
     {
       "name": "key-rotate-ntf",
       "mcgrp": "use",
       "value": 7,
-      "notify": {
-        "op": "key-rotate",
-        "value": 7
-      }
+      "notify": {"op":"key-rotate","value":7}
     },
     {
       "name": "rx-assoc",
       "attributeSet": "assoc",
       "value": 8,
       "do": {
-        "request": {
-          "value": 8,
-          "attrs": [
-            "dev-id",
-            "version",
-            "sock-fd"
-          ]
-        },
-        "reply": {
-          "value": 8,
-          "attrs": [
-            "dev-id",
-            "rx-key"
-          ]
-        }
+        "request": {"value":8,"attrs":["dev-id","version","sock-fd"]},
+        "reply": {"value":8,"attrs":["dev-id","rx-key"]}
       }
     },
     {
@@ -354,19 +162,8 @@ export const model: FamilyModel = {
       "attributeSet": "assoc",
       "value": 9,
       "do": {
-        "request": {
-          "value": 9,
-          "attrs": [
-            "dev-id",
-            "version",
-            "tx-key",
-            "sock-fd"
-          ]
-        },
-        "reply": {
-          "value": 9,
-          "attrs": []
-        }
+        "request": {"value":9,"attrs":["dev-id","version","tx-key","sock-fd"]},
+        "reply": {"value":9,"attrs":[]}
       }
     },
     {
@@ -374,46 +171,11 @@ export const model: FamilyModel = {
       "attributeSet": "stats",
       "value": 10,
       "do": {
-        "request": {
-          "value": 10,
-          "attrs": [
-            "dev-id"
-          ]
-        },
-        "reply": {
-          "value": 10,
-          "attrs": [
-            "dev-id",
-            "key-rotations",
-            "stale-events",
-            "rx-packets",
-            "rx-bytes",
-            "rx-auth-fail",
-            "rx-error",
-            "rx-bad",
-            "tx-packets",
-            "tx-bytes",
-            "tx-error"
-          ]
-        }
+        "request": {"value":10,"attrs":["dev-id"]},
+        "reply": {"value":10,"attrs":["dev-id","key-rotations","stale-events","rx-packets","rx-bytes","rx-auth-fail","rx-error","rx-bad","tx-packets","tx-bytes","tx-error"]}
       },
       "dump": {
-        "reply": {
-          "value": 10,
-          "attrs": [
-            "dev-id",
-            "key-rotations",
-            "stale-events",
-            "rx-packets",
-            "rx-bytes",
-            "rx-auth-fail",
-            "rx-error",
-            "rx-bad",
-            "tx-packets",
-            "tx-bytes",
-            "tx-error"
-          ]
-        }
+        "reply": {"value":10,"attrs":["dev-id","key-rotations","stale-events","rx-packets","rx-bytes","rx-auth-fail","rx-error","rx-bad","tx-packets","tx-bytes","tx-error"]}
       }
     },
     {
@@ -421,18 +183,8 @@ export const model: FamilyModel = {
       "attributeSet": "dev",
       "value": 11,
       "do": {
-        "request": {
-          "value": 11,
-          "attrs": [
-            "id",
-            "ifindex",
-            "nsid"
-          ]
-        },
-        "reply": {
-          "value": 11,
-          "attrs": []
-        }
+        "request": {"value":11,"attrs":["id","ifindex","nsid"]},
+        "reply": {"value":11,"attrs":[]}
       }
     },
     {
@@ -440,28 +192,14 @@ export const model: FamilyModel = {
       "attributeSet": "dev",
       "value": 12,
       "do": {
-        "request": {
-          "value": 12,
-          "attrs": [
-            "id",
-            "ifindex",
-            "nsid"
-          ]
-        },
-        "reply": {
-          "value": 12,
-          "attrs": []
-        }
+        "request": {"value":12,"attrs":["id","ifindex","nsid"]},
+        "reply": {"value":12,"attrs":[]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "mgmt"
-    },
-    {
-      "name": "use"
-    }
+    {"name":"mgmt"},
+    {"name":"use"}
   ]
 };
 

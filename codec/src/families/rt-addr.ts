@@ -15,54 +15,18 @@ export const model: FamilyModel = {
       "name": "ifa-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "secondary",
-          "value": 1
-        },
-        {
-          "name": "nodad",
-          "value": 2
-        },
-        {
-          "name": "optimistic",
-          "value": 4
-        },
-        {
-          "name": "dadfailed",
-          "value": 8
-        },
-        {
-          "name": "homeaddress",
-          "value": 16
-        },
-        {
-          "name": "deprecated",
-          "value": 32
-        },
-        {
-          "name": "tentative",
-          "value": 64
-        },
-        {
-          "name": "permanent",
-          "value": 128
-        },
-        {
-          "name": "managetempaddr",
-          "value": 256
-        },
-        {
-          "name": "noprefixroute",
-          "value": 512
-        },
-        {
-          "name": "mcautojoin",
-          "value": 1024
-        },
-        {
-          "name": "stable-privacy",
-          "value": 2048
-        }
+        {"name":"secondary","value":1},
+        {"name":"nodad","value":2},
+        {"name":"optimistic","value":4},
+        {"name":"dadfailed","value":8},
+        {"name":"homeaddress","value":16},
+        {"name":"deprecated","value":32},
+        {"name":"tentative","value":64},
+        {"name":"permanent","value":128},
+        {"name":"managetempaddr","value":256},
+        {"name":"noprefixroute","value":512},
+        {"name":"mcautojoin","value":1024},
+        {"name":"stable-privacy","value":2048}
       ]
     }
   },
@@ -71,68 +35,21 @@ export const model: FamilyModel = {
       "name": "ifaddrmsg",
       "size": 8,
       "members": [
-        {
-          "name": "ifa-family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "ifa-prefixlen",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "ifa-flags",
-          "type": "u8",
-          "offset": 2,
-          "len": 1,
-          "enum": "ifa-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "ifa-scope",
-          "type": "u8",
-          "offset": 3,
-          "len": 1
-        },
-        {
-          "name": "ifa-index",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"ifa-family","type":"u8","offset":0,"len":1},
+        {"name":"ifa-prefixlen","type":"u8","offset":1,"len":1},
+        {"name":"ifa-flags","type":"u8","offset":2,"len":1,"enum":"ifa-flags","enumAsFlags":true},
+        {"name":"ifa-scope","type":"u8","offset":3,"len":1},
+        {"name":"ifa-index","type":"u32","offset":4,"len":4}
       ]
     },
     "ifa-cacheinfo": {
       "name": "ifa-cacheinfo",
       "size": 16,
       "members": [
-        {
-          "name": "ifa-prefered",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "ifa-valid",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "cstamp",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "tstamp",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"ifa-prefered","type":"u32","offset":0,"len":4},
+        {"name":"ifa-valid","type":"u32","offset":4,"len":4},
+        {"name":"cstamp","type":"u32","offset":8,"len":4},
+        {"name":"tstamp","type":"u32","offset":12,"len":4}
       ]
     }
   },
@@ -140,68 +57,17 @@ export const model: FamilyModel = {
     "addr-attrs": {
       "name": "addr-attrs",
       "attrs": [
-        {
-          "name": "address",
-          "value": 1,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "local",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "label",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "broadcast",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "anycast",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "cacheinfo",
-          "value": 6,
-          "type": "binary",
-          "struct": "ifa-cacheinfo"
-        },
-        {
-          "name": "multicast",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "flags",
-          "value": 8,
-          "type": "u32",
-          "enum": "ifa-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "rt-priority",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "target-netnsid",
-          "value": 10,
-          "type": "binary"
-        },
-        {
-          "name": "proto",
-          "value": 11,
-          "type": "u8"
-        }
+        {"name":"address","value":1,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"local","value":2,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"label","value":3,"type":"string"},
+        {"name":"broadcast","value":4,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"anycast","value":5,"type":"binary"},
+        {"name":"cacheinfo","value":6,"type":"binary","struct":"ifa-cacheinfo"},
+        {"name":"multicast","value":7,"type":"binary"},
+        {"name":"flags","value":8,"type":"u32","enum":"ifa-flags","enumAsFlags":true},
+        {"name":"rt-priority","value":9,"type":"u32"},
+        {"name":"target-netnsid","value":10,"type":"binary"},
+        {"name":"proto","value":11,"type":"u8"}
       ]
     }
   },
@@ -211,47 +77,22 @@ export const model: FamilyModel = {
       "name": "newaddr",
       "attributeSet": "addr-attrs",
       "do": {
-        "request": {
-          "value": 20,
-          "attrs": [
-            "address",
-            "label",
-            "local",
-            "cacheinfo"
-          ]
-        }
+        "request": {"value":20,"attrs":["address","label","local","cacheinfo"]}
       }
     },
     {
       "name": "deladdr",
       "attributeSet": "addr-attrs",
       "do": {
-        "request": {
-          "value": 21,
-          "attrs": [
-            "address",
-            "local"
-          ]
-        }
+        "request": {"value":21,"attrs":["address","local"]}
       }
     },
     {
       "name": "getaddr",
       "attributeSet": "addr-attrs",
       "dump": {
-        "request": {
-          "value": 22,
-          "attrs": []
-        },
-        "reply": {
-          "value": 20,
-          "attrs": [
-            "address",
-            "label",
-            "local",
-            "cacheinfo"
-          ]
-        }
+        "request": {"value":22,"attrs":[]},
+        "reply": {"value":20,"attrs":["address","label","local","cacheinfo"]}
       }
     },
     {
@@ -259,42 +100,18 @@ export const model: FamilyModel = {
       "attributeSet": "addr-attrs",
       "fixedHeader": "ifaddrmsg",
       "do": {
-        "request": {
-          "value": 58,
-          "attrs": []
-        },
-        "reply": {
-          "value": 58,
-          "attrs": [
-            "multicast",
-            "cacheinfo"
-          ]
-        }
+        "request": {"value":58,"attrs":[]},
+        "reply": {"value":58,"attrs":["multicast","cacheinfo"]}
       },
       "dump": {
-        "request": {
-          "value": 58,
-          "attrs": []
-        },
-        "reply": {
-          "value": 58,
-          "attrs": [
-            "multicast",
-            "cacheinfo"
-          ]
-        }
+        "request": {"value":58,"attrs":[]},
+        "reply": {"value":58,"attrs":["multicast","cacheinfo"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "rtnlgrp-ipv4-ifaddr",
-      "value": 5
-    },
-    {
-      "name": "rtnlgrp-ipv6-ifaddr",
-      "value": 9
-    }
+    {"name":"rtnlgrp-ipv4-ifaddr","value":5},
+    {"name":"rtnlgrp-ipv6-ifaddr","value":9}
   ],
   "fixedHeader": "ifaddrmsg"
 };

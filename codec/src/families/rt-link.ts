@@ -15,956 +15,338 @@ export const model: FamilyModel = {
       "name": "ifinfo-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "up",
-          "value": 1
-        },
-        {
-          "name": "broadcast",
-          "value": 2
-        },
-        {
-          "name": "debug",
-          "value": 4
-        },
-        {
-          "name": "loopback",
-          "value": 8
-        },
-        {
-          "name": "point-to-point",
-          "value": 16
-        },
-        {
-          "name": "no-trailers",
-          "value": 32
-        },
-        {
-          "name": "running",
-          "value": 64
-        },
-        {
-          "name": "no-arp",
-          "value": 128
-        },
-        {
-          "name": "promisc",
-          "value": 256
-        },
-        {
-          "name": "all-multi",
-          "value": 512
-        },
-        {
-          "name": "master",
-          "value": 1024
-        },
-        {
-          "name": "slave",
-          "value": 2048
-        },
-        {
-          "name": "multicast",
-          "value": 4096
-        },
-        {
-          "name": "portsel",
-          "value": 8192
-        },
-        {
-          "name": "auto-media",
-          "value": 16384
-        },
-        {
-          "name": "dynamic",
-          "value": 32768
-        },
-        {
-          "name": "lower-up",
-          "value": 65536
-        },
-        {
-          "name": "dormant",
-          "value": 131072
-        },
-        {
-          "name": "echo",
-          "value": 262144
-        }
+        {"name":"up","value":1},
+        {"name":"broadcast","value":2},
+        {"name":"debug","value":4},
+        {"name":"loopback","value":8},
+        {"name":"point-to-point","value":16},
+        {"name":"no-trailers","value":32},
+        {"name":"running","value":64},
+        {"name":"no-arp","value":128},
+        {"name":"promisc","value":256},
+        {"name":"all-multi","value":512},
+        {"name":"master","value":1024},
+        {"name":"slave","value":2048},
+        {"name":"multicast","value":4096},
+        {"name":"portsel","value":8192},
+        {"name":"auto-media","value":16384},
+        {"name":"dynamic","value":32768},
+        {"name":"lower-up","value":65536},
+        {"name":"dormant","value":131072},
+        {"name":"echo","value":262144}
       ]
     },
     "vlan-protocols": {
       "name": "vlan-protocols",
       "flags": false,
       "entries": [
-        {
-          "name": "8021q",
-          "value": 33024
-        },
-        {
-          "name": "8021ad",
-          "value": 34984
-        }
+        {"name":"8021q","value":33024},
+        {"name":"8021ad","value":34984}
       ]
     },
     "ipv4-devconf": {
       "name": "ipv4-devconf",
       "flags": false,
       "entries": [
-        {
-          "name": "forwarding",
-          "value": 0
-        },
-        {
-          "name": "mc-forwarding",
-          "value": 1
-        },
-        {
-          "name": "proxy-arp",
-          "value": 2
-        },
-        {
-          "name": "accept-redirects",
-          "value": 3
-        },
-        {
-          "name": "secure-redirects",
-          "value": 4
-        },
-        {
-          "name": "send-redirects",
-          "value": 5
-        },
-        {
-          "name": "shared-media",
-          "value": 6
-        },
-        {
-          "name": "rp-filter",
-          "value": 7
-        },
-        {
-          "name": "accept-source-route",
-          "value": 8
-        },
-        {
-          "name": "bootp-relay",
-          "value": 9
-        },
-        {
-          "name": "log-martians",
-          "value": 10
-        },
-        {
-          "name": "tag",
-          "value": 11
-        },
-        {
-          "name": "arpfilter",
-          "value": 12
-        },
-        {
-          "name": "medium-id",
-          "value": 13
-        },
-        {
-          "name": "noxfrm",
-          "value": 14
-        },
-        {
-          "name": "nopolicy",
-          "value": 15
-        },
-        {
-          "name": "force-igmp-version",
-          "value": 16
-        },
-        {
-          "name": "arp-announce",
-          "value": 17
-        },
-        {
-          "name": "arp-ignore",
-          "value": 18
-        },
-        {
-          "name": "promote-secondaries",
-          "value": 19
-        },
-        {
-          "name": "arp-accept",
-          "value": 20
-        },
-        {
-          "name": "arp-notify",
-          "value": 21
-        },
-        {
-          "name": "accept-local",
-          "value": 22
-        },
-        {
-          "name": "src-vmark",
-          "value": 23
-        },
-        {
-          "name": "proxy-arp-pvlan",
-          "value": 24
-        },
-        {
-          "name": "route-localnet",
-          "value": 25
-        },
-        {
-          "name": "igmpv2-unsolicited-report-interval",
-          "value": 26
-        },
-        {
-          "name": "igmpv3-unsolicited-report-interval",
-          "value": 27
-        },
-        {
-          "name": "ignore-routes-with-linkdown",
-          "value": 28
-        },
-        {
-          "name": "drop-unicast-in-l2-multicast",
-          "value": 29
-        },
-        {
-          "name": "drop-gratuitous-arp",
-          "value": 30
-        },
-        {
-          "name": "bc-forwarding",
-          "value": 31
-        },
-        {
-          "name": "arp-evict-nocarrier",
-          "value": 32
-        }
+        {"name":"forwarding","value":0},
+        {"name":"mc-forwarding","value":1},
+        {"name":"proxy-arp","value":2},
+        {"name":"accept-redirects","value":3},
+        {"name":"secure-redirects","value":4},
+        {"name":"send-redirects","value":5},
+        {"name":"shared-media","value":6},
+        {"name":"rp-filter","value":7},
+        {"name":"accept-source-route","value":8},
+        {"name":"bootp-relay","value":9},
+        {"name":"log-martians","value":10},
+        {"name":"tag","value":11},
+        {"name":"arpfilter","value":12},
+        {"name":"medium-id","value":13},
+        {"name":"noxfrm","value":14},
+        {"name":"nopolicy","value":15},
+        {"name":"force-igmp-version","value":16},
+        {"name":"arp-announce","value":17},
+        {"name":"arp-ignore","value":18},
+        {"name":"promote-secondaries","value":19},
+        {"name":"arp-accept","value":20},
+        {"name":"arp-notify","value":21},
+        {"name":"accept-local","value":22},
+        {"name":"src-vmark","value":23},
+        {"name":"proxy-arp-pvlan","value":24},
+        {"name":"route-localnet","value":25},
+        {"name":"igmpv2-unsolicited-report-interval","value":26},
+        {"name":"igmpv3-unsolicited-report-interval","value":27},
+        {"name":"ignore-routes-with-linkdown","value":28},
+        {"name":"drop-unicast-in-l2-multicast","value":29},
+        {"name":"drop-gratuitous-arp","value":30},
+        {"name":"bc-forwarding","value":31},
+        {"name":"arp-evict-nocarrier","value":32}
       ]
     },
     "ipv6-devconf": {
       "name": "ipv6-devconf",
       "flags": false,
       "entries": [
-        {
-          "name": "forwarding",
-          "value": 0
-        },
-        {
-          "name": "hoplimit",
-          "value": 1
-        },
-        {
-          "name": "mtu6",
-          "value": 2
-        },
-        {
-          "name": "accept-ra",
-          "value": 3
-        },
-        {
-          "name": "accept-redirects",
-          "value": 4
-        },
-        {
-          "name": "autoconf",
-          "value": 5
-        },
-        {
-          "name": "dad-transmits",
-          "value": 6
-        },
-        {
-          "name": "rtr-solicits",
-          "value": 7
-        },
-        {
-          "name": "rtr-solicit-interval",
-          "value": 8
-        },
-        {
-          "name": "rtr-solicit-delay",
-          "value": 9
-        },
-        {
-          "name": "use-tempaddr",
-          "value": 10
-        },
-        {
-          "name": "temp-valid-lft",
-          "value": 11
-        },
-        {
-          "name": "temp-prefered-lft",
-          "value": 12
-        },
-        {
-          "name": "regen-max-retry",
-          "value": 13
-        },
-        {
-          "name": "max-desync-factor",
-          "value": 14
-        },
-        {
-          "name": "max-addresses",
-          "value": 15
-        },
-        {
-          "name": "force-mld-version",
-          "value": 16
-        },
-        {
-          "name": "accept-ra-defrtr",
-          "value": 17
-        },
-        {
-          "name": "accept-ra-pinfo",
-          "value": 18
-        },
-        {
-          "name": "accept-ra-rtr-pref",
-          "value": 19
-        },
-        {
-          "name": "rtr-probe-interval",
-          "value": 20
-        },
-        {
-          "name": "accept-ra-rt-info-max-plen",
-          "value": 21
-        },
-        {
-          "name": "proxy-ndp",
-          "value": 22
-        },
-        {
-          "name": "optimistic-dad",
-          "value": 23
-        },
-        {
-          "name": "accept-source-route",
-          "value": 24
-        },
-        {
-          "name": "mc-forwarding",
-          "value": 25
-        },
-        {
-          "name": "disable-ipv6",
-          "value": 26
-        },
-        {
-          "name": "accept-dad",
-          "value": 27
-        },
-        {
-          "name": "force-tllao",
-          "value": 28
-        },
-        {
-          "name": "ndisc-notify",
-          "value": 29
-        },
-        {
-          "name": "mldv1-unsolicited-report-interval",
-          "value": 30
-        },
-        {
-          "name": "mldv2-unsolicited-report-interval",
-          "value": 31
-        },
-        {
-          "name": "suppress-frag-ndisc",
-          "value": 32
-        },
-        {
-          "name": "accept-ra-from-local",
-          "value": 33
-        },
-        {
-          "name": "use-optimistic",
-          "value": 34
-        },
-        {
-          "name": "accept-ra-mtu",
-          "value": 35
-        },
-        {
-          "name": "stable-secret",
-          "value": 36
-        },
-        {
-          "name": "use-oif-addrs-only",
-          "value": 37
-        },
-        {
-          "name": "accept-ra-min-hop-limit",
-          "value": 38
-        },
-        {
-          "name": "ignore-routes-with-linkdown",
-          "value": 39
-        },
-        {
-          "name": "drop-unicast-in-l2-multicast",
-          "value": 40
-        },
-        {
-          "name": "drop-unsolicited-na",
-          "value": 41
-        },
-        {
-          "name": "keep-addr-on-down",
-          "value": 42
-        },
-        {
-          "name": "rtr-solicit-max-interval",
-          "value": 43
-        },
-        {
-          "name": "seg6-enabled",
-          "value": 44
-        },
-        {
-          "name": "seg6-require-hmac",
-          "value": 45
-        },
-        {
-          "name": "enhanced-dad",
-          "value": 46
-        },
-        {
-          "name": "addr-gen-mode",
-          "value": 47
-        },
-        {
-          "name": "disable-policy",
-          "value": 48
-        },
-        {
-          "name": "accept-ra-rt-info-min-plen",
-          "value": 49
-        },
-        {
-          "name": "ndisc-tclass",
-          "value": 50
-        },
-        {
-          "name": "rpl-seg-enabled",
-          "value": 51
-        },
-        {
-          "name": "ra-defrtr-metric",
-          "value": 52
-        },
-        {
-          "name": "ioam6-enabled",
-          "value": 53
-        },
-        {
-          "name": "ioam6-id",
-          "value": 54
-        },
-        {
-          "name": "ioam6-id-wide",
-          "value": 55
-        },
-        {
-          "name": "ndisc-evict-nocarrier",
-          "value": 56
-        },
-        {
-          "name": "accept-untracked-na",
-          "value": 57
-        }
+        {"name":"forwarding","value":0},
+        {"name":"hoplimit","value":1},
+        {"name":"mtu6","value":2},
+        {"name":"accept-ra","value":3},
+        {"name":"accept-redirects","value":4},
+        {"name":"autoconf","value":5},
+        {"name":"dad-transmits","value":6},
+        {"name":"rtr-solicits","value":7},
+        {"name":"rtr-solicit-interval","value":8},
+        {"name":"rtr-solicit-delay","value":9},
+        {"name":"use-tempaddr","value":10},
+        {"name":"temp-valid-lft","value":11},
+        {"name":"temp-prefered-lft","value":12},
+        {"name":"regen-max-retry","value":13},
+        {"name":"max-desync-factor","value":14},
+        {"name":"max-addresses","value":15},
+        {"name":"force-mld-version","value":16},
+        {"name":"accept-ra-defrtr","value":17},
+        {"name":"accept-ra-pinfo","value":18},
+        {"name":"accept-ra-rtr-pref","value":19},
+        {"name":"rtr-probe-interval","value":20},
+        {"name":"accept-ra-rt-info-max-plen","value":21},
+        {"name":"proxy-ndp","value":22},
+        {"name":"optimistic-dad","value":23},
+        {"name":"accept-source-route","value":24},
+        {"name":"mc-forwarding","value":25},
+        {"name":"disable-ipv6","value":26},
+        {"name":"accept-dad","value":27},
+        {"name":"force-tllao","value":28},
+        {"name":"ndisc-notify","value":29},
+        {"name":"mldv1-unsolicited-report-interval","value":30},
+        {"name":"mldv2-unsolicited-report-interval","value":31},
+        {"name":"suppress-frag-ndisc","value":32},
+        {"name":"accept-ra-from-local","value":33},
+        {"name":"use-optimistic","value":34},
+        {"name":"accept-ra-mtu","value":35},
+        {"name":"stable-secret","value":36},
+        {"name":"use-oif-addrs-only","value":37},
+        {"name":"accept-ra-min-hop-limit","value":38},
+        {"name":"ignore-routes-with-linkdown","value":39},
+        {"name":"drop-unicast-in-l2-multicast","value":40},
+        {"name":"drop-unsolicited-na","value":41},
+        {"name":"keep-addr-on-down","value":42},
+        {"name":"rtr-solicit-max-interval","value":43},
+        {"name":"seg6-enabled","value":44},
+        {"name":"seg6-require-hmac","value":45},
+        {"name":"enhanced-dad","value":46},
+        {"name":"addr-gen-mode","value":47},
+        {"name":"disable-policy","value":48},
+        {"name":"accept-ra-rt-info-min-plen","value":49},
+        {"name":"ndisc-tclass","value":50},
+        {"name":"rpl-seg-enabled","value":51},
+        {"name":"ra-defrtr-metric","value":52},
+        {"name":"ioam6-enabled","value":53},
+        {"name":"ioam6-id","value":54},
+        {"name":"ioam6-id-wide","value":55},
+        {"name":"ndisc-evict-nocarrier","value":56},
+        {"name":"accept-untracked-na","value":57}
       ]
     },
     "ifla-icmp6-stats": {
       "name": "ifla-icmp6-stats",
       "flags": false,
       "entries": [
-        {
-          "name": "num",
-          "value": 0
-        },
-        {
-          "name": "inmsgs",
-          "value": 1
-        },
-        {
-          "name": "inerrors",
-          "value": 2
-        },
-        {
-          "name": "outmsgs",
-          "value": 3
-        },
-        {
-          "name": "outerrors",
-          "value": 4
-        },
-        {
-          "name": "csumerrors",
-          "value": 5
-        },
-        {
-          "name": "ratelimithost",
-          "value": 6
-        }
+        {"name":"num","value":0},
+        {"name":"inmsgs","value":1},
+        {"name":"inerrors","value":2},
+        {"name":"outmsgs","value":3},
+        {"name":"outerrors","value":4},
+        {"name":"csumerrors","value":5},
+        {"name":"ratelimithost","value":6}
       ]
     },
     "ifla-inet6-stats": {
       "name": "ifla-inet6-stats",
       "flags": false,
       "entries": [
-        {
-          "name": "num",
-          "value": 0
-        },
-        {
-          "name": "inpkts",
-          "value": 1
-        },
-        {
-          "name": "inoctets",
-          "value": 2
-        },
-        {
-          "name": "indelivers",
-          "value": 3
-        },
-        {
-          "name": "outforwdatagrams",
-          "value": 4
-        },
-        {
-          "name": "outpkts",
-          "value": 5
-        },
-        {
-          "name": "outoctets",
-          "value": 6
-        },
-        {
-          "name": "inhdrerrors",
-          "value": 7
-        },
-        {
-          "name": "intoobigerrors",
-          "value": 8
-        },
-        {
-          "name": "innoroutes",
-          "value": 9
-        },
-        {
-          "name": "inaddrerrors",
-          "value": 10
-        },
-        {
-          "name": "inunknownprotos",
-          "value": 11
-        },
-        {
-          "name": "intruncatedpkts",
-          "value": 12
-        },
-        {
-          "name": "indiscards",
-          "value": 13
-        },
-        {
-          "name": "outdiscards",
-          "value": 14
-        },
-        {
-          "name": "outnoroutes",
-          "value": 15
-        },
-        {
-          "name": "reasmtimeout",
-          "value": 16
-        },
-        {
-          "name": "reasmreqds",
-          "value": 17
-        },
-        {
-          "name": "reasmoks",
-          "value": 18
-        },
-        {
-          "name": "reasmfails",
-          "value": 19
-        },
-        {
-          "name": "fragoks",
-          "value": 20
-        },
-        {
-          "name": "fragfails",
-          "value": 21
-        },
-        {
-          "name": "fragcreates",
-          "value": 22
-        },
-        {
-          "name": "inmcastpkts",
-          "value": 23
-        },
-        {
-          "name": "outmcastpkts",
-          "value": 24
-        },
-        {
-          "name": "inbcastpkts",
-          "value": 25
-        },
-        {
-          "name": "outbcastpkts",
-          "value": 26
-        },
-        {
-          "name": "inmcastoctets",
-          "value": 27
-        },
-        {
-          "name": "outmcastoctets",
-          "value": 28
-        },
-        {
-          "name": "inbcastoctets",
-          "value": 29
-        },
-        {
-          "name": "outbcastoctets",
-          "value": 30
-        },
-        {
-          "name": "csumerrors",
-          "value": 31
-        },
-        {
-          "name": "noectpkts",
-          "value": 32
-        },
-        {
-          "name": "ect1-pkts",
-          "value": 33
-        },
-        {
-          "name": "ect0-pkts",
-          "value": 34
-        },
-        {
-          "name": "cepkts",
-          "value": 35
-        },
-        {
-          "name": "reasm-overlaps",
-          "value": 36
-        }
+        {"name":"num","value":0},
+        {"name":"inpkts","value":1},
+        {"name":"inoctets","value":2},
+        {"name":"indelivers","value":3},
+        {"name":"outforwdatagrams","value":4},
+        {"name":"outpkts","value":5},
+        {"name":"outoctets","value":6},
+        {"name":"inhdrerrors","value":7},
+        {"name":"intoobigerrors","value":8},
+        {"name":"innoroutes","value":9},
+        {"name":"inaddrerrors","value":10},
+        {"name":"inunknownprotos","value":11},
+        {"name":"intruncatedpkts","value":12},
+        {"name":"indiscards","value":13},
+        {"name":"outdiscards","value":14},
+        {"name":"outnoroutes","value":15},
+        {"name":"reasmtimeout","value":16},
+        {"name":"reasmreqds","value":17},
+        {"name":"reasmoks","value":18},
+        {"name":"reasmfails","value":19},
+        {"name":"fragoks","value":20},
+        {"name":"fragfails","value":21},
+        {"name":"fragcreates","value":22},
+        {"name":"inmcastpkts","value":23},
+        {"name":"outmcastpkts","value":24},
+        {"name":"inbcastpkts","value":25},
+        {"name":"outbcastpkts","value":26},
+        {"name":"inmcastoctets","value":27},
+        {"name":"outmcastoctets","value":28},
+        {"name":"inbcastoctets","value":29},
+        {"name":"outbcastoctets","value":30},
+        {"name":"csumerrors","value":31},
+        {"name":"noectpkts","value":32},
+        {"name":"ect1-pkts","value":33},
+        {"name":"ect0-pkts","value":34},
+        {"name":"cepkts","value":35},
+        {"name":"reasm-overlaps","value":36}
       ]
     },
     "vlan-flags": {
       "name": "vlan-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "reorder-hdr",
-          "value": 1
-        },
-        {
-          "name": "gvrp",
-          "value": 2
-        },
-        {
-          "name": "loose-binding",
-          "value": 4
-        },
-        {
-          "name": "mvrp",
-          "value": 8
-        },
-        {
-          "name": "bridge-binding",
-          "value": 16
-        }
+        {"name":"reorder-hdr","value":1},
+        {"name":"gvrp","value":2},
+        {"name":"loose-binding","value":4},
+        {"name":"mvrp","value":8},
+        {"name":"bridge-binding","value":16}
       ]
     },
     "ifla-vf-link-state-enum": {
       "name": "ifla-vf-link-state-enum",
       "flags": false,
       "entries": [
-        {
-          "name": "auto",
-          "value": 0
-        },
-        {
-          "name": "enable",
-          "value": 1
-        },
-        {
-          "name": "disable",
-          "value": 2
-        }
+        {"name":"auto","value":0},
+        {"name":"enable","value":1},
+        {"name":"disable","value":2}
       ]
     },
     "rtext-filter": {
       "name": "rtext-filter",
       "flags": true,
       "entries": [
-        {
-          "name": "vf",
-          "value": 1
-        },
-        {
-          "name": "brvlan",
-          "value": 2
-        },
-        {
-          "name": "brvlan-compressed",
-          "value": 4
-        },
-        {
-          "name": "skip-stats",
-          "value": 8
-        },
-        {
-          "name": "mrp",
-          "value": 16
-        },
-        {
-          "name": "cfm-config",
-          "value": 32
-        },
-        {
-          "name": "cfm-status",
-          "value": 64
-        },
-        {
-          "name": "mst",
-          "value": 128
-        }
+        {"name":"vf","value":1},
+        {"name":"brvlan","value":2},
+        {"name":"brvlan-compressed","value":4},
+        {"name":"skip-stats","value":8},
+        {"name":"mrp","value":16},
+        {"name":"cfm-config","value":32},
+        {"name":"cfm-status","value":64},
+        {"name":"mst","value":128}
       ]
     },
     "netkit-policy": {
       "name": "netkit-policy",
       "flags": false,
       "entries": [
-        {
-          "name": "forward",
-          "value": 0
-        },
-        {
-          "name": "blackhole",
-          "value": 2
-        }
+        {"name":"forward","value":0},
+        {"name":"blackhole","value":2}
       ]
     },
     "netkit-mode": {
       "name": "netkit-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "l2",
-          "value": 0
-        },
-        {
-          "name": "l3",
-          "value": 1
-        }
+        {"name":"l2","value":0},
+        {"name":"l3","value":1}
       ]
     },
     "netkit-scrub": {
       "name": "netkit-scrub",
       "flags": false,
       "entries": [
-        {
-          "name": "none",
-          "value": 0
-        },
-        {
-          "name": "default",
-          "value": 1
-        }
+        {"name":"none","value":0},
+        {"name":"default","value":1}
       ]
     },
     "netkit-pairing": {
       "name": "netkit-pairing",
       "flags": false,
       "entries": [
-        {
-          "name": "pair",
-          "value": 0
-        },
-        {
-          "name": "single",
-          "value": 1
-        }
+        {"name":"pair","value":0},
+        {"name":"single","value":1}
       ]
     },
     "ovpn-mode": {
       "name": "ovpn-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "p2p",
-          "value": 0
-        },
-        {
-          "name": "mp",
-          "value": 1
-        }
+        {"name":"p2p","value":0},
+        {"name":"mp","value":1}
       ]
     },
     "br-stp-mode": {
       "name": "br-stp-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "auto",
-          "value": 0
-        },
-        {
-          "name": "user",
-          "value": 1
-        },
-        {
-          "name": "kernel",
-          "value": 2
-        }
+        {"name":"auto","value":0},
+        {"name":"user","value":1},
+        {"name":"kernel","value":2}
       ]
     },
     "macvlan-mode": {
       "name": "macvlan-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "private",
-          "value": 1
-        },
-        {
-          "name": "vepa",
-          "value": 2
-        },
-        {
-          "name": "bridge",
-          "value": 4
-        },
-        {
-          "name": "passthru",
-          "value": 8
-        },
-        {
-          "name": "source",
-          "value": 16
-        }
+        {"name":"private","value":1},
+        {"name":"vepa","value":2},
+        {"name":"bridge","value":4},
+        {"name":"passthru","value":8},
+        {"name":"source","value":16}
       ]
     },
     "macvlan-flags": {
       "name": "macvlan-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "nopromisc",
-          "value": 1
-        },
-        {
-          "name": "nodst",
-          "value": 2
-        }
+        {"name":"nopromisc","value":1},
+        {"name":"nodst","value":2}
       ]
     },
     "macvlan-macaddr-mode": {
       "name": "macvlan-macaddr-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "add",
-          "value": 0
-        },
-        {
-          "name": "del",
-          "value": 1
-        },
-        {
-          "name": "flush",
-          "value": 2
-        },
-        {
-          "name": "set",
-          "value": 3
-        }
+        {"name":"add","value":0},
+        {"name":"del","value":1},
+        {"name":"flush","value":2},
+        {"name":"set","value":3}
       ]
     },
     "ipvlan-mode": {
       "name": "ipvlan-mode",
       "flags": false,
       "entries": [
-        {
-          "name": "l2",
-          "value": 0
-        },
-        {
-          "name": "l3",
-          "value": 1
-        },
-        {
-          "name": "l3s",
-          "value": 2
-        }
+        {"name":"l2","value":0},
+        {"name":"l3","value":1},
+        {"name":"l3s","value":2}
       ]
     },
     "ipvlan-flags": {
       "name": "ipvlan-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "private",
-          "value": 1
-        },
-        {
-          "name": "vepa",
-          "value": 2
-        }
+        {"name":"private","value":1},
+        {"name":"vepa","value":2}
       ]
     },
     "vxlan-df": {
       "name": "vxlan-df",
       "flags": false,
       "entries": [
-        {
-          "name": "unset",
-          "value": 0
-        },
-        {
-          "name": "set",
-          "value": 1
-        },
-        {
-          "name": "inherit",
-          "value": 2
-        }
+        {"name":"unset","value":0},
+        {"name":"set","value":1},
+        {"name":"inherit","value":2}
       ]
     },
     "vxlan-label-policy": {
       "name": "vxlan-label-policy",
       "flags": false,
       "entries": [
-        {
-          "name": "fixed",
-          "value": 0
-        },
-        {
-          "name": "inherit",
-          "value": 1
-        }
+        {"name":"fixed","value":0},
+        {"name":"inherit","value":1}
       ]
     }
   },
@@ -973,786 +355,244 @@ export const model: FamilyModel = {
       "name": "rtgenmsg",
       "size": 1,
       "members": [
-        {
-          "name": "family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        }
+        {"name":"family","type":"u8","offset":0,"len":1}
       ]
     },
     "ifinfomsg": {
       "name": "ifinfomsg",
       "size": 16,
       "members": [
-        {
-          "name": "ifi-family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "pad",
-          "type": "pad",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "ifi-type",
-          "type": "u16",
-          "offset": 2,
-          "len": 2
-        },
-        {
-          "name": "ifi-index",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "ifi-flags",
-          "type": "u32",
-          "offset": 8,
-          "len": 4,
-          "enum": "ifinfo-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "ifi-change",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"ifi-family","type":"u8","offset":0,"len":1},
+        {"name":"pad","type":"pad","offset":1,"len":1},
+        {"name":"ifi-type","type":"u16","offset":2,"len":2},
+        {"name":"ifi-index","type":"s32","offset":4,"len":4},
+        {"name":"ifi-flags","type":"u32","offset":8,"len":4,"enum":"ifinfo-flags","enumAsFlags":true},
+        {"name":"ifi-change","type":"u32","offset":12,"len":4}
       ]
     },
     "ifla-bridge-id": {
       "name": "ifla-bridge-id",
       "size": 8,
       "members": [
-        {
-          "name": "prio",
-          "type": "u16",
-          "offset": 0,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "addr",
-          "type": "binary",
-          "offset": 2,
-          "len": 6,
-          "displayHint": "mac"
-        }
+        {"name":"prio","type":"u16","offset":0,"len":2,"byteOrder":"big-endian"},
+        {"name":"addr","type":"binary","offset":2,"len":6,"displayHint":"mac"}
       ]
     },
     "ifla-cacheinfo": {
       "name": "ifla-cacheinfo",
       "size": 16,
       "members": [
-        {
-          "name": "max-reasm-len",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "tstamp",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "reachable-time",
-          "type": "s32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "retrans-time",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"max-reasm-len","type":"u32","offset":0,"len":4},
+        {"name":"tstamp","type":"u32","offset":4,"len":4},
+        {"name":"reachable-time","type":"s32","offset":8,"len":4},
+        {"name":"retrans-time","type":"u32","offset":12,"len":4}
       ]
     },
     "rtnl-link-stats": {
       "name": "rtnl-link-stats",
       "size": 96,
       "members": [
-        {
-          "name": "rx-packets",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "tx-packets",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "rx-bytes",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "tx-bytes",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "rx-errors",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "tx-errors",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "rx-dropped",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "tx-dropped",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "multicast",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        },
-        {
-          "name": "collisions",
-          "type": "u32",
-          "offset": 36,
-          "len": 4
-        },
-        {
-          "name": "rx-length-errors",
-          "type": "u32",
-          "offset": 40,
-          "len": 4
-        },
-        {
-          "name": "rx-over-errors",
-          "type": "u32",
-          "offset": 44,
-          "len": 4
-        },
-        {
-          "name": "rx-crc-errors",
-          "type": "u32",
-          "offset": 48,
-          "len": 4
-        },
-        {
-          "name": "rx-frame-errors",
-          "type": "u32",
-          "offset": 52,
-          "len": 4
-        },
-        {
-          "name": "rx-fifo-errors",
-          "type": "u32",
-          "offset": 56,
-          "len": 4
-        },
-        {
-          "name": "rx-missed-errors",
-          "type": "u32",
-          "offset": 60,
-          "len": 4
-        },
-        {
-          "name": "tx-aborted-errors",
-          "type": "u32",
-          "offset": 64,
-          "len": 4
-        },
-        {
-          "name": "tx-carrier-errors",
-          "type": "u32",
-          "offset": 68,
-          "len": 4
-        },
-        {
-          "name": "tx-fifo-errors",
-          "type": "u32",
-          "offset": 72,
-          "len": 4
-        },
-        {
-          "name": "tx-heartbeat-errors",
-          "type": "u32",
-          "offset": 76,
-          "len": 4
-        },
-        {
-          "name": "tx-window-errors",
-          "type": "u32",
-          "offset": 80,
-          "len": 4
-        },
-        {
-          "name": "rx-compressed",
-          "type": "u32",
-          "offset": 84,
-          "len": 4
-        },
-        {
-          "name": "tx-compressed",
-          "type": "u32",
-          "offset": 88,
-          "len": 4
-        },
-        {
-          "name": "rx-nohandler",
-          "type": "u32",
-          "offset": 92,
-          "len": 4
-        }
+        {"name":"rx-packets","type":"u32","offset":0,"len":4},
+        {"name":"tx-packets","type":"u32","offset":4,"len":4},
+        {"name":"rx-bytes","type":"u32","offset":8,"len":4},
+        {"name":"tx-bytes","type":"u32","offset":12,"len":4},
+        {"name":"rx-errors","type":"u32","offset":16,"len":4},
+        {"name":"tx-errors","type":"u32","offset":20,"len":4},
+        {"name":"rx-dropped","type":"u32","offset":24,"len":4},
+        {"name":"tx-dropped","type":"u32","offset":28,"len":4},
+        {"name":"multicast","type":"u32","offset":32,"len":4},
+        {"name":"collisions","type":"u32","offset":36,"len":4},
+        {"name":"rx-length-errors","type":"u32","offset":40,"len":4},
+        {"name":"rx-over-errors","type":"u32","offset":44,"len":4},
+        {"name":"rx-crc-errors","type":"u32","offset":48,"len":4},
+        {"name":"rx-frame-errors","type":"u32","offset":52,"len":4},
+        {"name":"rx-fifo-errors","type":"u32","offset":56,"len":4},
+        {"name":"rx-missed-errors","type":"u32","offset":60,"len":4},
+        {"name":"tx-aborted-errors","type":"u32","offset":64,"len":4},
+        {"name":"tx-carrier-errors","type":"u32","offset":68,"len":4},
+        {"name":"tx-fifo-errors","type":"u32","offset":72,"len":4},
+        {"name":"tx-heartbeat-errors","type":"u32","offset":76,"len":4},
+        {"name":"tx-window-errors","type":"u32","offset":80,"len":4},
+        {"name":"rx-compressed","type":"u32","offset":84,"len":4},
+        {"name":"tx-compressed","type":"u32","offset":88,"len":4},
+        {"name":"rx-nohandler","type":"u32","offset":92,"len":4}
       ]
     },
     "rtnl-link-stats64": {
       "name": "rtnl-link-stats64",
       "size": 200,
       "members": [
-        {
-          "name": "rx-packets",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "tx-packets",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "rx-bytes",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        },
-        {
-          "name": "tx-bytes",
-          "type": "u64",
-          "offset": 24,
-          "len": 8
-        },
-        {
-          "name": "rx-errors",
-          "type": "u64",
-          "offset": 32,
-          "len": 8
-        },
-        {
-          "name": "tx-errors",
-          "type": "u64",
-          "offset": 40,
-          "len": 8
-        },
-        {
-          "name": "rx-dropped",
-          "type": "u64",
-          "offset": 48,
-          "len": 8
-        },
-        {
-          "name": "tx-dropped",
-          "type": "u64",
-          "offset": 56,
-          "len": 8
-        },
-        {
-          "name": "multicast",
-          "type": "u64",
-          "offset": 64,
-          "len": 8
-        },
-        {
-          "name": "collisions",
-          "type": "u64",
-          "offset": 72,
-          "len": 8
-        },
-        {
-          "name": "rx-length-errors",
-          "type": "u64",
-          "offset": 80,
-          "len": 8
-        },
-        {
-          "name": "rx-over-errors",
-          "type": "u64",
-          "offset": 88,
-          "len": 8
-        },
-        {
-          "name": "rx-crc-errors",
-          "type": "u64",
-          "offset": 96,
-          "len": 8
-        },
-        {
-          "name": "rx-frame-errors",
-          "type": "u64",
-          "offset": 104,
-          "len": 8
-        },
-        {
-          "name": "rx-fifo-errors",
-          "type": "u64",
-          "offset": 112,
-          "len": 8
-        },
-        {
-          "name": "rx-missed-errors",
-          "type": "u64",
-          "offset": 120,
-          "len": 8
-        },
-        {
-          "name": "tx-aborted-errors",
-          "type": "u64",
-          "offset": 128,
-          "len": 8
-        },
-        {
-          "name": "tx-carrier-errors",
-          "type": "u64",
-          "offset": 136,
-          "len": 8
-        },
-        {
-          "name": "tx-fifo-errors",
-          "type": "u64",
-          "offset": 144,
-          "len": 8
-        },
-        {
-          "name": "tx-heartbeat-errors",
-          "type": "u64",
-          "offset": 152,
-          "len": 8
-        },
-        {
-          "name": "tx-window-errors",
-          "type": "u64",
-          "offset": 160,
-          "len": 8
-        },
-        {
-          "name": "rx-compressed",
-          "type": "u64",
-          "offset": 168,
-          "len": 8
-        },
-        {
-          "name": "tx-compressed",
-          "type": "u64",
-          "offset": 176,
-          "len": 8
-        },
-        {
-          "name": "rx-nohandler",
-          "type": "u64",
-          "offset": 184,
-          "len": 8
-        },
-        {
-          "name": "rx-otherhost-dropped",
-          "type": "u64",
-          "offset": 192,
-          "len": 8
-        }
+        {"name":"rx-packets","type":"u64","offset":0,"len":8},
+        {"name":"tx-packets","type":"u64","offset":8,"len":8},
+        {"name":"rx-bytes","type":"u64","offset":16,"len":8},
+        {"name":"tx-bytes","type":"u64","offset":24,"len":8},
+        {"name":"rx-errors","type":"u64","offset":32,"len":8},
+        {"name":"tx-errors","type":"u64","offset":40,"len":8},
+        {"name":"rx-dropped","type":"u64","offset":48,"len":8},
+        {"name":"tx-dropped","type":"u64","offset":56,"len":8},
+        {"name":"multicast","type":"u64","offset":64,"len":8},
+        {"name":"collisions","type":"u64","offset":72,"len":8},
+        {"name":"rx-length-errors","type":"u64","offset":80,"len":8},
+        {"name":"rx-over-errors","type":"u64","offset":88,"len":8},
+        {"name":"rx-crc-errors","type":"u64","offset":96,"len":8},
+        {"name":"rx-frame-errors","type":"u64","offset":104,"len":8},
+        {"name":"rx-fifo-errors","type":"u64","offset":112,"len":8},
+        {"name":"rx-missed-errors","type":"u64","offset":120,"len":8},
+        {"name":"tx-aborted-errors","type":"u64","offset":128,"len":8},
+        {"name":"tx-carrier-errors","type":"u64","offset":136,"len":8},
+        {"name":"tx-fifo-errors","type":"u64","offset":144,"len":8},
+        {"name":"tx-heartbeat-errors","type":"u64","offset":152,"len":8},
+        {"name":"tx-window-errors","type":"u64","offset":160,"len":8},
+        {"name":"rx-compressed","type":"u64","offset":168,"len":8},
+        {"name":"tx-compressed","type":"u64","offset":176,"len":8},
+        {"name":"rx-nohandler","type":"u64","offset":184,"len":8},
+        {"name":"rx-otherhost-dropped","type":"u64","offset":192,"len":8}
       ]
     },
     "rtnl-link-ifmap": {
       "name": "rtnl-link-ifmap",
       "size": 28,
       "members": [
-        {
-          "name": "mem-start",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "mem-end",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "base-addr",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        },
-        {
-          "name": "irq",
-          "type": "u16",
-          "offset": 24,
-          "len": 2
-        },
-        {
-          "name": "dma",
-          "type": "u8",
-          "offset": 26,
-          "len": 1
-        },
-        {
-          "name": "port",
-          "type": "u8",
-          "offset": 27,
-          "len": 1
-        }
+        {"name":"mem-start","type":"u64","offset":0,"len":8},
+        {"name":"mem-end","type":"u64","offset":8,"len":8},
+        {"name":"base-addr","type":"u64","offset":16,"len":8},
+        {"name":"irq","type":"u16","offset":24,"len":2},
+        {"name":"dma","type":"u8","offset":26,"len":1},
+        {"name":"port","type":"u8","offset":27,"len":1}
       ]
     },
     "br-boolopt-multi": {
       "name": "br-boolopt-multi",
       "size": 8,
       "members": [
-        {
-          "name": "optval",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "optmask",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"optval","type":"u32","offset":0,"len":4},
+        {"name":"optmask","type":"u32","offset":4,"len":4}
       ]
     },
     "if-stats-msg": {
       "name": "if-stats-msg",
       "size": 12,
       "members": [
-        {
-          "name": "family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "pad",
-          "type": "pad",
-          "offset": 1,
-          "len": 3
-        },
-        {
-          "name": "ifindex",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "filter-mask",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"family","type":"u8","offset":0,"len":1},
+        {"name":"pad","type":"pad","offset":1,"len":3},
+        {"name":"ifindex","type":"u32","offset":4,"len":4},
+        {"name":"filter-mask","type":"u32","offset":8,"len":4}
       ]
     },
     "ifla-vlan-flags": {
       "name": "ifla-vlan-flags",
       "size": 8,
       "members": [
-        {
-          "name": "flags",
-          "type": "u32",
-          "offset": 0,
-          "len": 4,
-          "enum": "vlan-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "mask",
-          "type": "u32",
-          "offset": 4,
-          "len": 4,
-          "displayHint": "hex"
-        }
+        {"name":"flags","type":"u32","offset":0,"len":4,"enum":"vlan-flags","enumAsFlags":true},
+        {"name":"mask","type":"u32","offset":4,"len":4,"displayHint":"hex"}
       ]
     },
     "ifla-vlan-qos-mapping": {
       "name": "ifla-vlan-qos-mapping",
       "size": 8,
       "members": [
-        {
-          "name": "from",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "to",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"from","type":"u32","offset":0,"len":4},
+        {"name":"to","type":"u32","offset":4,"len":4}
       ]
     },
     "ifla-geneve-port-range": {
       "name": "ifla-geneve-port-range",
       "size": 4,
       "members": [
-        {
-          "name": "low",
-          "type": "u16",
-          "offset": 0,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "high",
-          "type": "u16",
-          "offset": 2,
-          "len": 2,
-          "byteOrder": "big-endian"
-        }
+        {"name":"low","type":"u16","offset":0,"len":2,"byteOrder":"big-endian"},
+        {"name":"high","type":"u16","offset":2,"len":2,"byteOrder":"big-endian"}
       ]
     },
     "ifla-vf-mac": {
       "name": "ifla-vf-mac",
       "size": 36,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "mac",
-          "type": "binary",
-          "offset": 4,
-          "len": 32
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"mac","type":"binary","offset":4,"len":32}
       ]
     },
     "ifla-vf-vlan": {
       "name": "ifla-vf-vlan",
       "size": 12,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "vlan",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "qos",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"vlan","type":"u32","offset":4,"len":4},
+        {"name":"qos","type":"u32","offset":8,"len":4}
       ]
     },
     "ifla-vf-tx-rate": {
       "name": "ifla-vf-tx-rate",
       "size": 8,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "rate",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"rate","type":"u32","offset":4,"len":4}
       ]
     },
     "ifla-vf-spoofchk": {
       "name": "ifla-vf-spoofchk",
       "size": 8,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "setting",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"setting","type":"u32","offset":4,"len":4}
       ]
     },
     "ifla-vf-link-state": {
       "name": "ifla-vf-link-state",
       "size": 8,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "link-state",
-          "type": "u32",
-          "offset": 4,
-          "len": 4,
-          "enum": "ifla-vf-link-state-enum"
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"link-state","type":"u32","offset":4,"len":4,"enum":"ifla-vf-link-state-enum"}
       ]
     },
     "ifla-vf-rate": {
       "name": "ifla-vf-rate",
       "size": 12,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "min-tx-rate",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "max-tx-rate",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"min-tx-rate","type":"u32","offset":4,"len":4},
+        {"name":"max-tx-rate","type":"u32","offset":8,"len":4}
       ]
     },
     "ifla-vf-rss-query-en": {
       "name": "ifla-vf-rss-query-en",
       "size": 8,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "setting",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"setting","type":"u32","offset":4,"len":4}
       ]
     },
     "ifla-vf-trust": {
       "name": "ifla-vf-trust",
       "size": 8,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "setting",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"setting","type":"u32","offset":4,"len":4}
       ]
     },
     "ifla-vf-guid": {
       "name": "ifla-vf-guid",
       "size": 12,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "guid",
-          "type": "u64",
-          "offset": 4,
-          "len": 8
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"guid","type":"u64","offset":4,"len":8}
       ]
     },
     "ifla-vf-vlan-info": {
       "name": "ifla-vf-vlan-info",
       "size": 16,
       "members": [
-        {
-          "name": "vf",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "vlan",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "qos",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "vlan-proto",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"vf","type":"u32","offset":0,"len":4},
+        {"name":"vlan","type":"u32","offset":4,"len":4},
+        {"name":"qos","type":"u32","offset":8,"len":4},
+        {"name":"vlan-proto","type":"u32","offset":12,"len":4}
       ]
     },
     "ifla-vxlan-port-range": {
       "name": "ifla-vxlan-port-range",
       "size": 4,
       "members": [
-        {
-          "name": "low",
-          "type": "u16",
-          "offset": 0,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "high",
-          "type": "u16",
-          "offset": 2,
-          "len": 2,
-          "byteOrder": "big-endian"
-        }
+        {"name":"low","type":"u16","offset":0,"len":2,"byteOrder":"big-endian"},
+        {"name":"high","type":"u16","offset":2,"len":2,"byteOrder":"big-endian"}
       ]
     }
   },
@@ -1760,2700 +600,682 @@ export const model: FamilyModel = {
     "link-attrs": {
       "name": "link-attrs",
       "attrs": [
-        {
-          "name": "address",
-          "value": 1,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "broadcast",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "ifname",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "mtu",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "link",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "qdisc",
-          "value": 6,
-          "type": "string"
-        },
-        {
-          "name": "stats",
-          "value": 7,
-          "type": "binary",
-          "struct": "rtnl-link-stats"
-        },
-        {
-          "name": "cost",
-          "value": 8,
-          "type": "unused"
-        },
-        {
-          "name": "priority",
-          "value": 9,
-          "type": "unused"
-        },
-        {
-          "name": "master",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "wireless",
-          "value": 11,
-          "type": "binary"
-        },
-        {
-          "name": "protinfo",
-          "value": 12,
-          "type": "binary"
-        },
+        {"name":"address","value":1,"type":"binary","displayHint":"mac"},
+        {"name":"broadcast","value":2,"type":"binary","displayHint":"mac"},
+        {"name":"ifname","value":3,"type":"string"},
+        {"name":"mtu","value":4,"type":"u32"},
+        {"name":"link","value":5,"type":"u32"},
+        {"name":"qdisc","value":6,"type":"string"},
+        {"name":"stats","value":7,"type":"binary","struct":"rtnl-link-stats"},
+        {"name":"cost","value":8,"type":"unused"},
+        {"name":"priority","value":9,"type":"unused"},
+        {"name":"master","value":10,"type":"u32"},
+        {"name":"wireless","value":11,"type":"binary"},
+        {"name":"protinfo","value":12,"type":"binary"},
         {
           "name": "txqlen",
           "value": 13,
           "type": "u32",
-          "checks": {
-            "max": 32767
-          }
+          "checks": {"max":32767}
         },
-        {
-          "name": "map",
-          "value": 14,
-          "type": "binary",
-          "struct": "rtnl-link-ifmap"
-        },
-        {
-          "name": "weight",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "operstate",
-          "value": 16,
-          "type": "u8"
-        },
-        {
-          "name": "linkmode",
-          "value": 17,
-          "type": "u8"
-        },
-        {
-          "name": "linkinfo",
-          "value": 18,
-          "type": "nest",
-          "nested": "linkinfo-attrs"
-        },
-        {
-          "name": "net-ns-pid",
-          "value": 19,
-          "type": "u32"
-        },
-        {
-          "name": "ifalias",
-          "value": 20,
-          "type": "string"
-        },
-        {
-          "name": "num-vf",
-          "value": 21,
-          "type": "u32"
-        },
-        {
-          "name": "vfinfo-list",
-          "value": 22,
-          "type": "nest",
-          "nested": "vfinfo-list-attrs"
-        },
-        {
-          "name": "stats64",
-          "value": 23,
-          "type": "binary",
-          "struct": "rtnl-link-stats64"
-        },
-        {
-          "name": "vf-ports",
-          "value": 24,
-          "type": "nest",
-          "nested": "vf-ports-attrs"
-        },
-        {
-          "name": "port-self",
-          "value": 25,
-          "type": "nest",
-          "nested": "port-self-attrs"
-        },
-        {
-          "name": "af-spec",
-          "value": 26,
-          "type": "nest",
-          "nested": "af-spec-attrs"
-        },
-        {
-          "name": "group",
-          "value": 27,
-          "type": "u32"
-        },
-        {
-          "name": "net-ns-fd",
-          "value": 28,
-          "type": "u32"
-        },
-        {
-          "name": "ext-mask",
-          "value": 29,
-          "type": "u32",
-          "enum": "rtext-filter",
-          "enumAsFlags": true
-        },
-        {
-          "name": "promiscuity",
-          "value": 30,
-          "type": "u32"
-        },
-        {
-          "name": "num-tx-queues",
-          "value": 31,
-          "type": "u32"
-        },
-        {
-          "name": "num-rx-queues",
-          "value": 32,
-          "type": "u32"
-        },
-        {
-          "name": "carrier",
-          "value": 33,
-          "type": "u8"
-        },
-        {
-          "name": "phys-port-id",
-          "value": 34,
-          "type": "binary"
-        },
-        {
-          "name": "carrier-changes",
-          "value": 35,
-          "type": "u32"
-        },
-        {
-          "name": "phys-switch-id",
-          "value": 36,
-          "type": "binary"
-        },
-        {
-          "name": "link-netnsid",
-          "value": 37,
-          "type": "s32"
-        },
-        {
-          "name": "phys-port-name",
-          "value": 38,
-          "type": "string"
-        },
-        {
-          "name": "proto-down",
-          "value": 39,
-          "type": "u8"
-        },
-        {
-          "name": "gso-max-segs",
-          "value": 40,
-          "type": "u32"
-        },
-        {
-          "name": "gso-max-size",
-          "value": 41,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 42,
-          "type": "pad"
-        },
-        {
-          "name": "xdp",
-          "value": 43,
-          "type": "nest",
-          "nested": "xdp-attrs"
-        },
-        {
-          "name": "event",
-          "value": 44,
-          "type": "u32"
-        },
-        {
-          "name": "new-netnsid",
-          "value": 45,
-          "type": "s32"
-        },
-        {
-          "name": "target-netnsid",
-          "value": 46,
-          "type": "s32"
-        },
-        {
-          "name": "carrier-up-count",
-          "value": 47,
-          "type": "u32"
-        },
-        {
-          "name": "carrier-down-count",
-          "value": 48,
-          "type": "u32"
-        },
-        {
-          "name": "new-ifindex",
-          "value": 49,
-          "type": "s32"
-        },
-        {
-          "name": "min-mtu",
-          "value": 50,
-          "type": "u32"
-        },
-        {
-          "name": "max-mtu",
-          "value": 51,
-          "type": "u32"
-        },
-        {
-          "name": "prop-list",
-          "value": 52,
-          "type": "nest",
-          "nested": "prop-list-link-attrs"
-        },
-        {
-          "name": "alt-ifname",
-          "value": 53,
-          "type": "string"
-        },
-        {
-          "name": "perm-address",
-          "value": 54,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "proto-down-reason",
-          "value": 55,
-          "type": "string"
-        },
-        {
-          "name": "parent-dev-name",
-          "value": 56,
-          "type": "string"
-        },
-        {
-          "name": "parent-dev-bus-name",
-          "value": 57,
-          "type": "string"
-        },
-        {
-          "name": "gro-max-size",
-          "value": 58,
-          "type": "u32"
-        },
-        {
-          "name": "tso-max-size",
-          "value": 59,
-          "type": "u32"
-        },
-        {
-          "name": "tso-max-segs",
-          "value": 60,
-          "type": "u32"
-        },
-        {
-          "name": "allmulti",
-          "value": 61,
-          "type": "u32"
-        },
-        {
-          "name": "devlink-port",
-          "value": 62,
-          "type": "binary"
-        },
-        {
-          "name": "gso-ipv4-max-size",
-          "value": 63,
-          "type": "u32"
-        },
-        {
-          "name": "gro-ipv4-max-size",
-          "value": 64,
-          "type": "u32"
-        },
-        {
-          "name": "dpll-pin",
-          "value": 65,
-          "type": "nest",
-          "nested": "link-dpll-pin-attrs"
-        },
-        {
-          "name": "max-pacing-offload-horizon",
-          "value": 66,
-          "type": "uint"
-        },
-        {
-          "name": "netns-immutable",
-          "value": 67,
-          "type": "u8"
-        },
-        {
-          "name": "headroom",
-          "value": 68,
-          "type": "u16"
-        },
-        {
-          "name": "tailroom",
-          "value": 69,
-          "type": "u16"
-        }
+        {"name":"map","value":14,"type":"binary","struct":"rtnl-link-ifmap"},
+        {"name":"weight","value":15,"type":"u32"},
+        {"name":"operstate","value":16,"type":"u8"},
+        {"name":"linkmode","value":17,"type":"u8"},
+        {"name":"linkinfo","value":18,"type":"nest","nested":"linkinfo-attrs"},
+        {"name":"net-ns-pid","value":19,"type":"u32"},
+        {"name":"ifalias","value":20,"type":"string"},
+        {"name":"num-vf","value":21,"type":"u32"},
+        {"name":"vfinfo-list","value":22,"type":"nest","nested":"vfinfo-list-attrs"},
+        {"name":"stats64","value":23,"type":"binary","struct":"rtnl-link-stats64"},
+        {"name":"vf-ports","value":24,"type":"nest","nested":"vf-ports-attrs"},
+        {"name":"port-self","value":25,"type":"nest","nested":"port-self-attrs"},
+        {"name":"af-spec","value":26,"type":"nest","nested":"af-spec-attrs"},
+        {"name":"group","value":27,"type":"u32"},
+        {"name":"net-ns-fd","value":28,"type":"u32"},
+        {"name":"ext-mask","value":29,"type":"u32","enum":"rtext-filter","enumAsFlags":true},
+        {"name":"promiscuity","value":30,"type":"u32"},
+        {"name":"num-tx-queues","value":31,"type":"u32"},
+        {"name":"num-rx-queues","value":32,"type":"u32"},
+        {"name":"carrier","value":33,"type":"u8"},
+        {"name":"phys-port-id","value":34,"type":"binary"},
+        {"name":"carrier-changes","value":35,"type":"u32"},
+        {"name":"phys-switch-id","value":36,"type":"binary"},
+        {"name":"link-netnsid","value":37,"type":"s32"},
+        {"name":"phys-port-name","value":38,"type":"string"},
+        {"name":"proto-down","value":39,"type":"u8"},
+        {"name":"gso-max-segs","value":40,"type":"u32"},
+        {"name":"gso-max-size","value":41,"type":"u32"},
+        {"name":"pad","value":42,"type":"pad"},
+        {"name":"xdp","value":43,"type":"nest","nested":"xdp-attrs"},
+        {"name":"event","value":44,"type":"u32"},
+        {"name":"new-netnsid","value":45,"type":"s32"},
+        {"name":"target-netnsid","value":46,"type":"s32"},
+        {"name":"carrier-up-count","value":47,"type":"u32"},
+        {"name":"carrier-down-count","value":48,"type":"u32"},
+        {"name":"new-ifindex","value":49,"type":"s32"},
+        {"name":"min-mtu","value":50,"type":"u32"},
+        {"name":"max-mtu","value":51,"type":"u32"},
+        {"name":"prop-list","value":52,"type":"nest","nested":"prop-list-link-attrs"},
+        {"name":"alt-ifname","value":53,"type":"string"},
+        {"name":"perm-address","value":54,"type":"binary","displayHint":"mac"},
+        {"name":"proto-down-reason","value":55,"type":"string"},
+        {"name":"parent-dev-name","value":56,"type":"string"},
+        {"name":"parent-dev-bus-name","value":57,"type":"string"},
+        {"name":"gro-max-size","value":58,"type":"u32"},
+        {"name":"tso-max-size","value":59,"type":"u32"},
+        {"name":"tso-max-segs","value":60,"type":"u32"},
+        {"name":"allmulti","value":61,"type":"u32"},
+        {"name":"devlink-port","value":62,"type":"binary"},
+        {"name":"gso-ipv4-max-size","value":63,"type":"u32"},
+        {"name":"gro-ipv4-max-size","value":64,"type":"u32"},
+        {"name":"dpll-pin","value":65,"type":"nest","nested":"link-dpll-pin-attrs"},
+        {"name":"max-pacing-offload-horizon","value":66,"type":"uint"},
+        {"name":"netns-immutable","value":67,"type":"u8"},
+        {"name":"headroom","value":68,"type":"u16"},
+        {"name":"tailroom","value":69,"type":"u16"}
       ]
     },
     "af-spec-attrs": {
       "name": "af-spec-attrs",
       "attrs": [
-        {
-          "name": "inet",
-          "value": 2,
-          "type": "nest",
-          "nested": "ifla-attrs"
-        },
-        {
-          "name": "inet6",
-          "value": 10,
-          "type": "nest",
-          "nested": "ifla6-attrs"
-        },
-        {
-          "name": "mctp",
-          "value": 45,
-          "type": "nest",
-          "nested": "mctp-attrs"
-        }
+        {"name":"inet","value":2,"type":"nest","nested":"ifla-attrs"},
+        {"name":"inet6","value":10,"type":"nest","nested":"ifla6-attrs"},
+        {"name":"mctp","value":45,"type":"nest","nested":"mctp-attrs"}
       ]
     },
     "vfinfo-list-attrs": {
       "name": "vfinfo-list-attrs",
       "attrs": [
-        {
-          "name": "info",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "vfinfo-attrs"
-        }
+        {"name":"info","value":1,"type":"nest","multiAttr":true,"nested":"vfinfo-attrs"}
       ]
     },
     "vfinfo-attrs": {
       "name": "vfinfo-attrs",
       "attrs": [
-        {
-          "name": "mac",
-          "value": 1,
-          "type": "binary",
-          "struct": "ifla-vf-mac"
-        },
-        {
-          "name": "vlan",
-          "value": 2,
-          "type": "binary",
-          "struct": "ifla-vf-vlan"
-        },
-        {
-          "name": "tx-rate",
-          "value": 3,
-          "type": "binary",
-          "struct": "ifla-vf-tx-rate"
-        },
-        {
-          "name": "spoofchk",
-          "value": 4,
-          "type": "binary",
-          "struct": "ifla-vf-spoofchk"
-        },
-        {
-          "name": "link-state",
-          "value": 5,
-          "type": "binary",
-          "struct": "ifla-vf-link-state"
-        },
-        {
-          "name": "rate",
-          "value": 6,
-          "type": "binary",
-          "struct": "ifla-vf-rate"
-        },
-        {
-          "name": "rss-query-en",
-          "value": 7,
-          "type": "binary",
-          "struct": "ifla-vf-rss-query-en"
-        },
-        {
-          "name": "stats",
-          "value": 8,
-          "type": "nest",
-          "nested": "vf-stats-attrs"
-        },
-        {
-          "name": "trust",
-          "value": 9,
-          "type": "binary",
-          "struct": "ifla-vf-trust"
-        },
-        {
-          "name": "ib-node-guid",
-          "value": 10,
-          "type": "binary",
-          "struct": "ifla-vf-guid"
-        },
-        {
-          "name": "ib-port-guid",
-          "value": 11,
-          "type": "binary",
-          "struct": "ifla-vf-guid"
-        },
-        {
-          "name": "vlan-list",
-          "value": 12,
-          "type": "nest",
-          "nested": "vf-vlan-attrs"
-        },
-        {
-          "name": "broadcast",
-          "value": 13,
-          "type": "binary"
-        }
+        {"name":"mac","value":1,"type":"binary","struct":"ifla-vf-mac"},
+        {"name":"vlan","value":2,"type":"binary","struct":"ifla-vf-vlan"},
+        {"name":"tx-rate","value":3,"type":"binary","struct":"ifla-vf-tx-rate"},
+        {"name":"spoofchk","value":4,"type":"binary","struct":"ifla-vf-spoofchk"},
+        {"name":"link-state","value":5,"type":"binary","struct":"ifla-vf-link-state"},
+        {"name":"rate","value":6,"type":"binary","struct":"ifla-vf-rate"},
+        {"name":"rss-query-en","value":7,"type":"binary","struct":"ifla-vf-rss-query-en"},
+        {"name":"stats","value":8,"type":"nest","nested":"vf-stats-attrs"},
+        {"name":"trust","value":9,"type":"binary","struct":"ifla-vf-trust"},
+        {"name":"ib-node-guid","value":10,"type":"binary","struct":"ifla-vf-guid"},
+        {"name":"ib-port-guid","value":11,"type":"binary","struct":"ifla-vf-guid"},
+        {"name":"vlan-list","value":12,"type":"nest","nested":"vf-vlan-attrs"},
+        {"name":"broadcast","value":13,"type":"binary"}
       ]
     },
     "vf-stats-attrs": {
       "name": "vf-stats-attrs",
       "attrs": [
-        {
-          "name": "rx-packets",
-          "value": 0,
-          "type": "u64"
-        },
-        {
-          "name": "tx-packets",
-          "value": 1,
-          "type": "u64"
-        },
-        {
-          "name": "rx-bytes",
-          "value": 2,
-          "type": "u64"
-        },
-        {
-          "name": "tx-bytes",
-          "value": 3,
-          "type": "u64"
-        },
-        {
-          "name": "broadcast",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "multicast",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        },
-        {
-          "name": "rx-dropped",
-          "value": 7,
-          "type": "u64"
-        },
-        {
-          "name": "tx-dropped",
-          "value": 8,
-          "type": "u64"
-        }
+        {"name":"rx-packets","value":0,"type":"u64"},
+        {"name":"tx-packets","value":1,"type":"u64"},
+        {"name":"rx-bytes","value":2,"type":"u64"},
+        {"name":"tx-bytes","value":3,"type":"u64"},
+        {"name":"broadcast","value":4,"type":"u64"},
+        {"name":"multicast","value":5,"type":"u64"},
+        {"name":"pad","value":6,"type":"pad"},
+        {"name":"rx-dropped","value":7,"type":"u64"},
+        {"name":"tx-dropped","value":8,"type":"u64"}
       ]
     },
     "vf-vlan-attrs": {
       "name": "vf-vlan-attrs",
       "attrs": [
-        {
-          "name": "info",
-          "value": 1,
-          "type": "binary",
-          "multiAttr": true,
-          "struct": "ifla-vf-vlan-info"
-        }
+        {"name":"info","value":1,"type":"binary","multiAttr":true,"struct":"ifla-vf-vlan-info"}
       ]
     },
-    "vf-ports-attrs": {
-      "name": "vf-ports-attrs",
-      "attrs": []
-    },
-    "port-self-attrs": {
-      "name": "port-self-attrs",
-      "attrs": []
-    },
+    "vf-ports-attrs": {"name":"vf-ports-attrs","attrs":[]},
+    "port-self-attrs": {"name":"port-self-attrs","attrs":[]},
     "linkinfo-attrs": {
       "name": "linkinfo-attrs",
       "attrs": [
-        {
-          "name": "kind",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "data",
-          "value": 2,
-          "type": "sub-message",
-          "subMessage": "linkinfo-data-msg",
-          "selector": "kind"
-        },
-        {
-          "name": "xstats",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "slave-kind",
-          "value": 4,
-          "type": "string"
-        },
-        {
-          "name": "slave-data",
-          "value": 5,
-          "type": "sub-message",
-          "subMessage": "linkinfo-member-data-msg",
-          "selector": "slave-kind"
-        }
+        {"name":"kind","value":1,"type":"string"},
+        {"name":"data","value":2,"type":"sub-message","subMessage":"linkinfo-data-msg","selector":"kind"},
+        {"name":"xstats","value":3,"type":"binary"},
+        {"name":"slave-kind","value":4,"type":"string"},
+        {"name":"slave-data","value":5,"type":"sub-message","subMessage":"linkinfo-member-data-msg","selector":"slave-kind"}
       ]
     },
     "linkinfo-bond-attrs": {
       "name": "linkinfo-bond-attrs",
       "attrs": [
-        {
-          "name": "mode",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "active-slave",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "miimon",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "updelay",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "downdelay",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "use-carrier",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "arp-interval",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "arp-ip-target",
-          "value": 8,
-          "type": "indexed-array",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4",
-          "subType": "u32"
-        },
-        {
-          "name": "arp-validate",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "arp-all-targets",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "primary",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "primary-reselect",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "fail-over-mac",
-          "value": 13,
-          "type": "u8"
-        },
-        {
-          "name": "xmit-hash-policy",
-          "value": 14,
-          "type": "u8"
-        },
-        {
-          "name": "resend-igmp",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "num-peer-notif",
-          "value": 16,
-          "type": "u8"
-        },
-        {
-          "name": "all-slaves-active",
-          "value": 17,
-          "type": "u8"
-        },
-        {
-          "name": "min-links",
-          "value": 18,
-          "type": "u32"
-        },
-        {
-          "name": "lp-interval",
-          "value": 19,
-          "type": "u32"
-        },
-        {
-          "name": "packets-per-slave",
-          "value": 20,
-          "type": "u32"
-        },
-        {
-          "name": "ad-lacp-rate",
-          "value": 21,
-          "type": "u8"
-        },
-        {
-          "name": "ad-select",
-          "value": 22,
-          "type": "u8"
-        },
-        {
-          "name": "ad-info",
-          "value": 23,
-          "type": "nest",
-          "nested": "bond-ad-info-attrs"
-        },
-        {
-          "name": "ad-actor-sys-prio",
-          "value": 24,
-          "type": "u16"
-        },
-        {
-          "name": "ad-user-port-key",
-          "value": 25,
-          "type": "u16"
-        },
-        {
-          "name": "ad-actor-system",
-          "value": 26,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "tlb-dynamic-lb",
-          "value": 27,
-          "type": "u8"
-        },
-        {
-          "name": "peer-notif-delay",
-          "value": 28,
-          "type": "u32"
-        },
-        {
-          "name": "ad-lacp-active",
-          "value": 29,
-          "type": "u8"
-        },
-        {
-          "name": "missed-max",
-          "value": 30,
-          "type": "u8"
-        },
+        {"name":"mode","value":1,"type":"u8"},
+        {"name":"active-slave","value":2,"type":"u32"},
+        {"name":"miimon","value":3,"type":"u32"},
+        {"name":"updelay","value":4,"type":"u32"},
+        {"name":"downdelay","value":5,"type":"u32"},
+        {"name":"use-carrier","value":6,"type":"u8"},
+        {"name":"arp-interval","value":7,"type":"u32"},
+        {"name":"arp-ip-target","value":8,"type":"indexed-array","byteOrder":"big-endian","displayHint":"ipv4","subType":"u32"},
+        {"name":"arp-validate","value":9,"type":"u32"},
+        {"name":"arp-all-targets","value":10,"type":"u32"},
+        {"name":"primary","value":11,"type":"u32"},
+        {"name":"primary-reselect","value":12,"type":"u8"},
+        {"name":"fail-over-mac","value":13,"type":"u8"},
+        {"name":"xmit-hash-policy","value":14,"type":"u8"},
+        {"name":"resend-igmp","value":15,"type":"u32"},
+        {"name":"num-peer-notif","value":16,"type":"u8"},
+        {"name":"all-slaves-active","value":17,"type":"u8"},
+        {"name":"min-links","value":18,"type":"u32"},
+        {"name":"lp-interval","value":19,"type":"u32"},
+        {"name":"packets-per-slave","value":20,"type":"u32"},
+        {"name":"ad-lacp-rate","value":21,"type":"u8"},
+        {"name":"ad-select","value":22,"type":"u8"},
+        {"name":"ad-info","value":23,"type":"nest","nested":"bond-ad-info-attrs"},
+        {"name":"ad-actor-sys-prio","value":24,"type":"u16"},
+        {"name":"ad-user-port-key","value":25,"type":"u16"},
+        {"name":"ad-actor-system","value":26,"type":"binary","displayHint":"mac"},
+        {"name":"tlb-dynamic-lb","value":27,"type":"u8"},
+        {"name":"peer-notif-delay","value":28,"type":"u32"},
+        {"name":"ad-lacp-active","value":29,"type":"u8"},
+        {"name":"missed-max","value":30,"type":"u8"},
         {
           "name": "ns-ip6-target",
           "value": 31,
           "type": "indexed-array",
           "displayHint": "ipv6",
           "subType": "binary",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "coupled-control",
-          "value": 32,
-          "type": "u8"
-        },
-        {
-          "name": "broadcast-neigh",
-          "value": 33,
-          "type": "u8"
-        },
-        {
-          "name": "lacp-strict",
-          "value": 34,
-          "type": "u8"
-        }
+        {"name":"coupled-control","value":32,"type":"u8"},
+        {"name":"broadcast-neigh","value":33,"type":"u8"},
+        {"name":"lacp-strict","value":34,"type":"u8"}
       ]
     },
     "bond-ad-info-attrs": {
       "name": "bond-ad-info-attrs",
       "attrs": [
-        {
-          "name": "aggregator",
-          "value": 1,
-          "type": "u16"
-        },
-        {
-          "name": "num-ports",
-          "value": 2,
-          "type": "u16"
-        },
-        {
-          "name": "actor-key",
-          "value": 3,
-          "type": "u16"
-        },
-        {
-          "name": "partner-key",
-          "value": 4,
-          "type": "u16"
-        },
-        {
-          "name": "partner-mac",
-          "value": 5,
-          "type": "binary",
-          "displayHint": "mac"
-        }
+        {"name":"aggregator","value":1,"type":"u16"},
+        {"name":"num-ports","value":2,"type":"u16"},
+        {"name":"actor-key","value":3,"type":"u16"},
+        {"name":"partner-key","value":4,"type":"u16"},
+        {"name":"partner-mac","value":5,"type":"binary","displayHint":"mac"}
       ]
     },
     "bond-slave-attrs": {
       "name": "bond-slave-attrs",
       "attrs": [
-        {
-          "name": "state",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "mii-status",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "link-failure-count",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "perm-hwaddr",
-          "value": 4,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "queue-id",
-          "value": 5,
-          "type": "u16"
-        },
-        {
-          "name": "ad-aggregator-id",
-          "value": 6,
-          "type": "u16"
-        },
-        {
-          "name": "ad-actor-oper-port-state",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "ad-partner-oper-port-state",
-          "value": 8,
-          "type": "u16"
-        },
-        {
-          "name": "prio",
-          "value": 9,
-          "type": "u32"
-        }
+        {"name":"state","value":1,"type":"u8"},
+        {"name":"mii-status","value":2,"type":"u8"},
+        {"name":"link-failure-count","value":3,"type":"u32"},
+        {"name":"perm-hwaddr","value":4,"type":"binary","displayHint":"mac"},
+        {"name":"queue-id","value":5,"type":"u16"},
+        {"name":"ad-aggregator-id","value":6,"type":"u16"},
+        {"name":"ad-actor-oper-port-state","value":7,"type":"u8"},
+        {"name":"ad-partner-oper-port-state","value":8,"type":"u16"},
+        {"name":"prio","value":9,"type":"u32"}
       ]
     },
     "linkinfo-bridge-attrs": {
       "name": "linkinfo-bridge-attrs",
       "attrs": [
-        {
-          "name": "forward-delay",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "hello-time",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "max-age",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "ageing-time",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "stp-state",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "priority",
-          "value": 6,
-          "type": "u16"
-        },
-        {
-          "name": "vlan-filtering",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "vlan-protocol",
-          "value": 8,
-          "type": "u16"
-        },
-        {
-          "name": "group-fwd-mask",
-          "value": 9,
-          "type": "u16"
-        },
-        {
-          "name": "root-id",
-          "value": 10,
-          "type": "binary",
-          "struct": "ifla-bridge-id"
-        },
-        {
-          "name": "bridge-id",
-          "value": 11,
-          "type": "binary",
-          "struct": "ifla-bridge-id"
-        },
-        {
-          "name": "root-port",
-          "value": 12,
-          "type": "u16"
-        },
-        {
-          "name": "root-path-cost",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "topology-change",
-          "value": 14,
-          "type": "u8"
-        },
-        {
-          "name": "topology-change-detected",
-          "value": 15,
-          "type": "u8"
-        },
-        {
-          "name": "hello-timer",
-          "value": 16,
-          "type": "u64"
-        },
-        {
-          "name": "tcn-timer",
-          "value": 17,
-          "type": "u64"
-        },
-        {
-          "name": "topology-change-timer",
-          "value": 18,
-          "type": "u64"
-        },
-        {
-          "name": "gc-timer",
-          "value": 19,
-          "type": "u64"
-        },
-        {
-          "name": "group-addr",
-          "value": 20,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "fdb-flush",
-          "value": 21,
-          "type": "binary"
-        },
-        {
-          "name": "mcast-router",
-          "value": 22,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-snooping",
-          "value": 23,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-query-use-ifaddr",
-          "value": 24,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-querier",
-          "value": 25,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-hash-elasticity",
-          "value": 26,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-hash-max",
-          "value": 27,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-last-member-cnt",
-          "value": 28,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-startup-query-cnt",
-          "value": 29,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-last-member-intvl",
-          "value": 30,
-          "type": "u64"
-        },
-        {
-          "name": "mcast-membership-intvl",
-          "value": 31,
-          "type": "u64"
-        },
-        {
-          "name": "mcast-querier-intvl",
-          "value": 32,
-          "type": "u64"
-        },
-        {
-          "name": "mcast-query-intvl",
-          "value": 33,
-          "type": "u64"
-        },
-        {
-          "name": "mcast-query-response-intvl",
-          "value": 34,
-          "type": "u64"
-        },
-        {
-          "name": "mcast-startup-query-intvl",
-          "value": 35,
-          "type": "u64"
-        },
-        {
-          "name": "nf-call-iptables",
-          "value": 36,
-          "type": "u8"
-        },
-        {
-          "name": "nf-call-ip6tables",
-          "value": 37,
-          "type": "u8"
-        },
-        {
-          "name": "nf-call-arptables",
-          "value": 38,
-          "type": "u8"
-        },
-        {
-          "name": "vlan-default-pvid",
-          "value": 39,
-          "type": "u16"
-        },
-        {
-          "name": "pad",
-          "value": 40,
-          "type": "pad"
-        },
-        {
-          "name": "vlan-stats-enabled",
-          "value": 41,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-stats-enabled",
-          "value": 42,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-igmp-version",
-          "value": 43,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-mld-version",
-          "value": 44,
-          "type": "u8"
-        },
-        {
-          "name": "vlan-stats-per-port",
-          "value": 45,
-          "type": "u8"
-        },
-        {
-          "name": "multi-boolopt",
-          "value": 46,
-          "type": "binary",
-          "struct": "br-boolopt-multi"
-        },
-        {
-          "name": "mcast-querier-state",
-          "value": 47,
-          "type": "binary"
-        },
-        {
-          "name": "fdb-n-learned",
-          "value": 48,
-          "type": "u32"
-        },
-        {
-          "name": "fdb-max-learned",
-          "value": 49,
-          "type": "u32"
-        },
-        {
-          "name": "stp-mode",
-          "value": 50,
-          "type": "u32",
-          "enum": "br-stp-mode"
-        }
+        {"name":"forward-delay","value":1,"type":"u32"},
+        {"name":"hello-time","value":2,"type":"u32"},
+        {"name":"max-age","value":3,"type":"u32"},
+        {"name":"ageing-time","value":4,"type":"u32"},
+        {"name":"stp-state","value":5,"type":"u32"},
+        {"name":"priority","value":6,"type":"u16"},
+        {"name":"vlan-filtering","value":7,"type":"u8"},
+        {"name":"vlan-protocol","value":8,"type":"u16"},
+        {"name":"group-fwd-mask","value":9,"type":"u16"},
+        {"name":"root-id","value":10,"type":"binary","struct":"ifla-bridge-id"},
+        {"name":"bridge-id","value":11,"type":"binary","struct":"ifla-bridge-id"},
+        {"name":"root-port","value":12,"type":"u16"},
+        {"name":"root-path-cost","value":13,"type":"u32"},
+        {"name":"topology-change","value":14,"type":"u8"},
+        {"name":"topology-change-detected","value":15,"type":"u8"},
+        {"name":"hello-timer","value":16,"type":"u64"},
+        {"name":"tcn-timer","value":17,"type":"u64"},
+        {"name":"topology-change-timer","value":18,"type":"u64"},
+        {"name":"gc-timer","value":19,"type":"u64"},
+        {"name":"group-addr","value":20,"type":"binary","displayHint":"mac"},
+        {"name":"fdb-flush","value":21,"type":"binary"},
+        {"name":"mcast-router","value":22,"type":"u8"},
+        {"name":"mcast-snooping","value":23,"type":"u8"},
+        {"name":"mcast-query-use-ifaddr","value":24,"type":"u8"},
+        {"name":"mcast-querier","value":25,"type":"u8"},
+        {"name":"mcast-hash-elasticity","value":26,"type":"u32"},
+        {"name":"mcast-hash-max","value":27,"type":"u32"},
+        {"name":"mcast-last-member-cnt","value":28,"type":"u32"},
+        {"name":"mcast-startup-query-cnt","value":29,"type":"u32"},
+        {"name":"mcast-last-member-intvl","value":30,"type":"u64"},
+        {"name":"mcast-membership-intvl","value":31,"type":"u64"},
+        {"name":"mcast-querier-intvl","value":32,"type":"u64"},
+        {"name":"mcast-query-intvl","value":33,"type":"u64"},
+        {"name":"mcast-query-response-intvl","value":34,"type":"u64"},
+        {"name":"mcast-startup-query-intvl","value":35,"type":"u64"},
+        {"name":"nf-call-iptables","value":36,"type":"u8"},
+        {"name":"nf-call-ip6tables","value":37,"type":"u8"},
+        {"name":"nf-call-arptables","value":38,"type":"u8"},
+        {"name":"vlan-default-pvid","value":39,"type":"u16"},
+        {"name":"pad","value":40,"type":"pad"},
+        {"name":"vlan-stats-enabled","value":41,"type":"u8"},
+        {"name":"mcast-stats-enabled","value":42,"type":"u8"},
+        {"name":"mcast-igmp-version","value":43,"type":"u8"},
+        {"name":"mcast-mld-version","value":44,"type":"u8"},
+        {"name":"vlan-stats-per-port","value":45,"type":"u8"},
+        {"name":"multi-boolopt","value":46,"type":"binary","struct":"br-boolopt-multi"},
+        {"name":"mcast-querier-state","value":47,"type":"binary"},
+        {"name":"fdb-n-learned","value":48,"type":"u32"},
+        {"name":"fdb-max-learned","value":49,"type":"u32"},
+        {"name":"stp-mode","value":50,"type":"u32","enum":"br-stp-mode"}
       ]
     },
     "linkinfo-brport-attrs": {
       "name": "linkinfo-brport-attrs",
       "attrs": [
-        {
-          "name": "state",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "priority",
-          "value": 2,
-          "type": "u16"
-        },
-        {
-          "name": "cost",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "mode",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "guard",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "protect",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "fast-leave",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "learning",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "unicast-flood",
-          "value": 9,
-          "type": "u8"
-        },
-        {
-          "name": "proxyarp",
-          "value": 10,
-          "type": "u8"
-        },
-        {
-          "name": "learning-sync",
-          "value": 11,
-          "type": "u8"
-        },
-        {
-          "name": "proxyarp-wifi",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "root-id",
-          "value": 13,
-          "type": "binary",
-          "struct": "ifla-bridge-id"
-        },
-        {
-          "name": "bridge-id",
-          "value": 14,
-          "type": "binary",
-          "struct": "ifla-bridge-id"
-        },
-        {
-          "name": "designated-port",
-          "value": 15,
-          "type": "u16"
-        },
-        {
-          "name": "designated-cost",
-          "value": 16,
-          "type": "u16"
-        },
-        {
-          "name": "id",
-          "value": 17,
-          "type": "u16"
-        },
-        {
-          "name": "no",
-          "value": 18,
-          "type": "u16"
-        },
-        {
-          "name": "topology-change-ack",
-          "value": 19,
-          "type": "u8"
-        },
-        {
-          "name": "config-pending",
-          "value": 20,
-          "type": "u8"
-        },
-        {
-          "name": "message-age-timer",
-          "value": 21,
-          "type": "u64"
-        },
-        {
-          "name": "forward-delay-timer",
-          "value": 22,
-          "type": "u64"
-        },
-        {
-          "name": "hold-timer",
-          "value": 23,
-          "type": "u64"
-        },
-        {
-          "name": "flush",
-          "value": 24,
-          "type": "flag"
-        },
-        {
-          "name": "multicast-router",
-          "value": 25,
-          "type": "u8"
-        },
-        {
-          "name": "pad",
-          "value": 26,
-          "type": "pad"
-        },
-        {
-          "name": "mcast-flood",
-          "value": 27,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-to-ucast",
-          "value": 28,
-          "type": "u8"
-        },
-        {
-          "name": "vlan-tunnel",
-          "value": 29,
-          "type": "u8"
-        },
-        {
-          "name": "bcast-flood",
-          "value": 30,
-          "type": "u8"
-        },
-        {
-          "name": "group-fwd-mask",
-          "value": 31,
-          "type": "u16"
-        },
-        {
-          "name": "neigh-suppress",
-          "value": 32,
-          "type": "u8"
-        },
-        {
-          "name": "isolated",
-          "value": 33,
-          "type": "u8"
-        },
-        {
-          "name": "backup-port",
-          "value": 34,
-          "type": "u32"
-        },
-        {
-          "name": "mrp-ring-open",
-          "value": 35,
-          "type": "u8"
-        },
-        {
-          "name": "mrp-in-open",
-          "value": 36,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-eht-hosts-limit",
-          "value": 37,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-eht-hosts-cnt",
-          "value": 38,
-          "type": "u32"
-        },
-        {
-          "name": "locked",
-          "value": 39,
-          "type": "u8"
-        },
-        {
-          "name": "mab",
-          "value": 40,
-          "type": "u8"
-        },
-        {
-          "name": "mcast-n-groups",
-          "value": 41,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-max-groups",
-          "value": 42,
-          "type": "u32"
-        },
-        {
-          "name": "neigh-vlan-suppress",
-          "value": 43,
-          "type": "u8"
-        },
-        {
-          "name": "backup-nhid",
-          "value": 44,
-          "type": "u32"
-        },
-        {
-          "name": "neigh-forward-grat",
-          "value": 45,
-          "type": "u8"
-        }
+        {"name":"state","value":1,"type":"u8"},
+        {"name":"priority","value":2,"type":"u16"},
+        {"name":"cost","value":3,"type":"u32"},
+        {"name":"mode","value":4,"type":"u8"},
+        {"name":"guard","value":5,"type":"u8"},
+        {"name":"protect","value":6,"type":"u8"},
+        {"name":"fast-leave","value":7,"type":"u8"},
+        {"name":"learning","value":8,"type":"u8"},
+        {"name":"unicast-flood","value":9,"type":"u8"},
+        {"name":"proxyarp","value":10,"type":"u8"},
+        {"name":"learning-sync","value":11,"type":"u8"},
+        {"name":"proxyarp-wifi","value":12,"type":"u8"},
+        {"name":"root-id","value":13,"type":"binary","struct":"ifla-bridge-id"},
+        {"name":"bridge-id","value":14,"type":"binary","struct":"ifla-bridge-id"},
+        {"name":"designated-port","value":15,"type":"u16"},
+        {"name":"designated-cost","value":16,"type":"u16"},
+        {"name":"id","value":17,"type":"u16"},
+        {"name":"no","value":18,"type":"u16"},
+        {"name":"topology-change-ack","value":19,"type":"u8"},
+        {"name":"config-pending","value":20,"type":"u8"},
+        {"name":"message-age-timer","value":21,"type":"u64"},
+        {"name":"forward-delay-timer","value":22,"type":"u64"},
+        {"name":"hold-timer","value":23,"type":"u64"},
+        {"name":"flush","value":24,"type":"flag"},
+        {"name":"multicast-router","value":25,"type":"u8"},
+        {"name":"pad","value":26,"type":"pad"},
+        {"name":"mcast-flood","value":27,"type":"u8"},
+        {"name":"mcast-to-ucast","value":28,"type":"u8"},
+        {"name":"vlan-tunnel","value":29,"type":"u8"},
+        {"name":"bcast-flood","value":30,"type":"u8"},
+        {"name":"group-fwd-mask","value":31,"type":"u16"},
+        {"name":"neigh-suppress","value":32,"type":"u8"},
+        {"name":"isolated","value":33,"type":"u8"},
+        {"name":"backup-port","value":34,"type":"u32"},
+        {"name":"mrp-ring-open","value":35,"type":"u8"},
+        {"name":"mrp-in-open","value":36,"type":"u8"},
+        {"name":"mcast-eht-hosts-limit","value":37,"type":"u32"},
+        {"name":"mcast-eht-hosts-cnt","value":38,"type":"u32"},
+        {"name":"locked","value":39,"type":"u8"},
+        {"name":"mab","value":40,"type":"u8"},
+        {"name":"mcast-n-groups","value":41,"type":"u32"},
+        {"name":"mcast-max-groups","value":42,"type":"u32"},
+        {"name":"neigh-vlan-suppress","value":43,"type":"u8"},
+        {"name":"backup-nhid","value":44,"type":"u32"},
+        {"name":"neigh-forward-grat","value":45,"type":"u8"}
       ]
     },
     "linkinfo-gre-attrs": {
       "name": "linkinfo-gre-attrs",
       "attrs": [
-        {
-          "name": "link",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "iflags",
-          "value": 2,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "oflags",
-          "value": 3,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ikey",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "okey",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "local",
-          "value": 6,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "remote",
-          "value": 7,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "ttl",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "tos",
-          "value": 9,
-          "type": "u8"
-        },
-        {
-          "name": "pmtudisc",
-          "value": 10,
-          "type": "u8"
-        },
-        {
-          "name": "encap-limit",
-          "value": 11,
-          "type": "u8"
-        },
-        {
-          "name": "flowinfo",
-          "value": 12,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "encap-type",
-          "value": 14,
-          "type": "u16"
-        },
-        {
-          "name": "encap-flags",
-          "value": 15,
-          "type": "u16"
-        },
-        {
-          "name": "encap-sport",
-          "value": 16,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "encap-dport",
-          "value": 17,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "collect-metadata",
-          "value": 18,
-          "type": "flag"
-        },
-        {
-          "name": "ignore-df",
-          "value": 19,
-          "type": "u8"
-        },
-        {
-          "name": "fwmark",
-          "value": 20,
-          "type": "u32"
-        },
-        {
-          "name": "erspan-index",
-          "value": 21,
-          "type": "u32"
-        },
-        {
-          "name": "erspan-ver",
-          "value": 22,
-          "type": "u8"
-        },
-        {
-          "name": "erspan-dir",
-          "value": 23,
-          "type": "u8"
-        },
-        {
-          "name": "erspan-hwid",
-          "value": 24,
-          "type": "u16"
-        }
+        {"name":"link","value":1,"type":"u32"},
+        {"name":"iflags","value":2,"type":"u16","byteOrder":"big-endian"},
+        {"name":"oflags","value":3,"type":"u16","byteOrder":"big-endian"},
+        {"name":"ikey","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"okey","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"local","value":6,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"remote","value":7,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"ttl","value":8,"type":"u8"},
+        {"name":"tos","value":9,"type":"u8"},
+        {"name":"pmtudisc","value":10,"type":"u8"},
+        {"name":"encap-limit","value":11,"type":"u8"},
+        {"name":"flowinfo","value":12,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":13,"type":"u32"},
+        {"name":"encap-type","value":14,"type":"u16"},
+        {"name":"encap-flags","value":15,"type":"u16"},
+        {"name":"encap-sport","value":16,"type":"u16","byteOrder":"big-endian"},
+        {"name":"encap-dport","value":17,"type":"u16","byteOrder":"big-endian"},
+        {"name":"collect-metadata","value":18,"type":"flag"},
+        {"name":"ignore-df","value":19,"type":"u8"},
+        {"name":"fwmark","value":20,"type":"u32"},
+        {"name":"erspan-index","value":21,"type":"u32"},
+        {"name":"erspan-ver","value":22,"type":"u8"},
+        {"name":"erspan-dir","value":23,"type":"u8"},
+        {"name":"erspan-hwid","value":24,"type":"u16"}
       ]
     },
     "linkinfo-vti-attrs": {
       "name": "linkinfo-vti-attrs",
       "attrs": [
-        {
-          "name": "link",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "ikey",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "okey",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "local",
-          "value": 4,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "remote",
-          "value": 5,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "fwmark",
-          "value": 6,
-          "type": "u32"
-        }
+        {"name":"link","value":1,"type":"u32"},
+        {"name":"ikey","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"okey","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"local","value":4,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"remote","value":5,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"fwmark","value":6,"type":"u32"}
       ]
     },
     "linkinfo-geneve-attrs": {
       "name": "linkinfo-geneve-attrs",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "remote",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "ttl",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "tos",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "port",
-          "value": 5,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "collect-metadata",
-          "value": 6,
-          "type": "flag"
-        },
-        {
-          "name": "remote6",
-          "value": 7,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "udp-csum",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "udp-zero-csum6-tx",
-          "value": 9,
-          "type": "u8"
-        },
-        {
-          "name": "udp-zero-csum6-rx",
-          "value": 10,
-          "type": "u8"
-        },
-        {
-          "name": "label",
-          "value": 11,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ttl-inherit",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "df",
-          "value": 13,
-          "type": "u8"
-        },
-        {
-          "name": "inner-proto-inherit",
-          "value": 14,
-          "type": "flag"
-        },
-        {
-          "name": "port-range",
-          "value": 15,
-          "type": "binary",
-          "struct": "ifla-geneve-port-range"
-        },
-        {
-          "name": "gro-hint",
-          "value": 16,
-          "type": "flag"
-        },
-        {
-          "name": "local",
-          "value": 17,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "local6",
-          "value": 18,
-          "type": "binary",
-          "displayHint": "ipv6"
-        }
+        {"name":"id","value":1,"type":"u32"},
+        {"name":"remote","value":2,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"ttl","value":3,"type":"u8"},
+        {"name":"tos","value":4,"type":"u8"},
+        {"name":"port","value":5,"type":"u16","byteOrder":"big-endian"},
+        {"name":"collect-metadata","value":6,"type":"flag"},
+        {"name":"remote6","value":7,"type":"binary","displayHint":"ipv6"},
+        {"name":"udp-csum","value":8,"type":"u8"},
+        {"name":"udp-zero-csum6-tx","value":9,"type":"u8"},
+        {"name":"udp-zero-csum6-rx","value":10,"type":"u8"},
+        {"name":"label","value":11,"type":"u32","byteOrder":"big-endian"},
+        {"name":"ttl-inherit","value":12,"type":"u8"},
+        {"name":"df","value":13,"type":"u8"},
+        {"name":"inner-proto-inherit","value":14,"type":"flag"},
+        {"name":"port-range","value":15,"type":"binary","struct":"ifla-geneve-port-range"},
+        {"name":"gro-hint","value":16,"type":"flag"},
+        {"name":"local","value":17,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"local6","value":18,"type":"binary","displayHint":"ipv6"}
       ]
     },
     "linkinfo-hsr-attrs": {
       "name": "linkinfo-hsr-attrs",
       "attrs": [
-        {
-          "name": "slave1",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "slave2",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "multicast-spec",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "supervision-addr",
-          "value": 4,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "seq-nr",
-          "value": 5,
-          "type": "u16"
-        },
-        {
-          "name": "version",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "protocol",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "interlink",
-          "value": 8,
-          "type": "u32"
-        }
+        {"name":"slave1","value":1,"type":"u32"},
+        {"name":"slave2","value":2,"type":"u32"},
+        {"name":"multicast-spec","value":3,"type":"u8"},
+        {"name":"supervision-addr","value":4,"type":"binary","displayHint":"mac"},
+        {"name":"seq-nr","value":5,"type":"u16"},
+        {"name":"version","value":6,"type":"u8"},
+        {"name":"protocol","value":7,"type":"u8"},
+        {"name":"interlink","value":8,"type":"u32"}
       ]
     },
     "linkinfo-iptun-attrs": {
       "name": "linkinfo-iptun-attrs",
       "attrs": [
-        {
-          "name": "link",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "local",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "remote",
-          "value": 3,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "ttl",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "tos",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "encap-limit",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "flowinfo",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 8,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "proto",
-          "value": 9,
-          "type": "u8"
-        },
-        {
-          "name": "pmtudisc",
-          "value": 10,
-          "type": "u8"
-        },
-        {
-          "name": "6rd-prefix",
-          "value": 11,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "6rd-relay-prefix",
-          "value": 12,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "6rd-prefixlen",
-          "value": 13,
-          "type": "u16"
-        },
-        {
-          "name": "6rd-relay-prefixlen",
-          "value": 14,
-          "type": "u16"
-        },
-        {
-          "name": "encap-type",
-          "value": 15,
-          "type": "u16"
-        },
-        {
-          "name": "encap-flags",
-          "value": 16,
-          "type": "u16"
-        },
-        {
-          "name": "encap-sport",
-          "value": 17,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "encap-dport",
-          "value": 18,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "collect-metadata",
-          "value": 19,
-          "type": "flag"
-        },
-        {
-          "name": "fwmark",
-          "value": 20,
-          "type": "u32"
-        }
+        {"name":"link","value":1,"type":"u32"},
+        {"name":"local","value":2,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"remote","value":3,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"ttl","value":4,"type":"u8"},
+        {"name":"tos","value":5,"type":"u8"},
+        {"name":"encap-limit","value":6,"type":"u8"},
+        {"name":"flowinfo","value":7,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":8,"type":"u16","byteOrder":"big-endian"},
+        {"name":"proto","value":9,"type":"u8"},
+        {"name":"pmtudisc","value":10,"type":"u8"},
+        {"name":"6rd-prefix","value":11,"type":"binary","displayHint":"ipv6"},
+        {"name":"6rd-relay-prefix","value":12,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"6rd-prefixlen","value":13,"type":"u16"},
+        {"name":"6rd-relay-prefixlen","value":14,"type":"u16"},
+        {"name":"encap-type","value":15,"type":"u16"},
+        {"name":"encap-flags","value":16,"type":"u16"},
+        {"name":"encap-sport","value":17,"type":"u16","byteOrder":"big-endian"},
+        {"name":"encap-dport","value":18,"type":"u16","byteOrder":"big-endian"},
+        {"name":"collect-metadata","value":19,"type":"flag"},
+        {"name":"fwmark","value":20,"type":"u32"}
       ]
     },
     "linkinfo-tun-attrs": {
       "name": "linkinfo-tun-attrs",
       "attrs": [
-        {
-          "name": "owner",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "group",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "type",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "pi",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "vnet-hdr",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "persist",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "multi-queue",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "num-queues",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "num-disabled-queues",
-          "value": 9,
-          "type": "u32"
-        }
+        {"name":"owner","value":1,"type":"u32"},
+        {"name":"group","value":2,"type":"u32"},
+        {"name":"type","value":3,"type":"u8"},
+        {"name":"pi","value":4,"type":"u8"},
+        {"name":"vnet-hdr","value":5,"type":"u8"},
+        {"name":"persist","value":6,"type":"u8"},
+        {"name":"multi-queue","value":7,"type":"u8"},
+        {"name":"num-queues","value":8,"type":"u32"},
+        {"name":"num-disabled-queues","value":9,"type":"u32"}
       ]
     },
     "linkinfo-vlan-attrs": {
       "name": "linkinfo-vlan-attrs",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u16"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "binary",
-          "struct": "ifla-vlan-flags"
-        },
-        {
-          "name": "egress-qos",
-          "value": 3,
-          "type": "nest",
-          "nested": "ifla-vlan-qos"
-        },
-        {
-          "name": "ingress-qos",
-          "value": 4,
-          "type": "nest",
-          "nested": "ifla-vlan-qos"
-        },
-        {
-          "name": "protocol",
-          "value": 5,
-          "type": "u16",
-          "byteOrder": "big-endian",
-          "enum": "vlan-protocols"
-        }
+        {"name":"id","value":1,"type":"u16"},
+        {"name":"flags","value":2,"type":"binary","struct":"ifla-vlan-flags"},
+        {"name":"egress-qos","value":3,"type":"nest","nested":"ifla-vlan-qos"},
+        {"name":"ingress-qos","value":4,"type":"nest","nested":"ifla-vlan-qos"},
+        {"name":"protocol","value":5,"type":"u16","byteOrder":"big-endian","enum":"vlan-protocols"}
       ]
     },
     "ifla-vlan-qos": {
       "name": "ifla-vlan-qos",
       "attrs": [
-        {
-          "name": "mapping",
-          "value": 1,
-          "type": "binary",
-          "multiAttr": true,
-          "struct": "ifla-vlan-qos-mapping"
-        }
+        {"name":"mapping","value":1,"type":"binary","multiAttr":true,"struct":"ifla-vlan-qos-mapping"}
       ]
     },
     "linkinfo-vrf-attrs": {
       "name": "linkinfo-vrf-attrs",
       "attrs": [
-        {
-          "name": "table",
-          "value": 1,
-          "type": "u32"
-        }
+        {"name":"table","value":1,"type":"u32"}
       ]
     },
     "xdp-attrs": {
       "name": "xdp-attrs",
       "attrs": [
-        {
-          "name": "fd",
-          "value": 1,
-          "type": "s32"
-        },
-        {
-          "name": "attached",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "prog-id",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "drv-prog-id",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "skb-prog-id",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "hw-prog-id",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "expected-fd",
-          "value": 8,
-          "type": "s32"
-        }
+        {"name":"fd","value":1,"type":"s32"},
+        {"name":"attached","value":2,"type":"u8"},
+        {"name":"flags","value":3,"type":"u32"},
+        {"name":"prog-id","value":4,"type":"u32"},
+        {"name":"drv-prog-id","value":5,"type":"u32"},
+        {"name":"skb-prog-id","value":6,"type":"u32"},
+        {"name":"hw-prog-id","value":7,"type":"u32"},
+        {"name":"expected-fd","value":8,"type":"s32"}
       ]
     },
     "ifla-attrs": {
       "name": "ifla-attrs",
       "attrs": [
-        {
-          "name": "conf",
-          "value": 1,
-          "type": "binary",
-          "subType": "u32"
-        }
+        {"name":"conf","value":1,"type":"binary","subType":"u32"}
       ]
     },
     "ifla6-attrs": {
       "name": "ifla6-attrs",
       "attrs": [
-        {
-          "name": "flags",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "conf",
-          "value": 2,
-          "type": "binary",
-          "subType": "u32"
-        },
-        {
-          "name": "stats",
-          "value": 3,
-          "type": "binary",
-          "subType": "u64"
-        },
-        {
-          "name": "mcast",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "cacheinfo",
-          "value": 5,
-          "type": "binary",
-          "struct": "ifla-cacheinfo"
-        },
-        {
-          "name": "icmp6stats",
-          "value": 6,
-          "type": "binary",
-          "subType": "u64"
-        },
-        {
-          "name": "token",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "addr-gen-mode",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "ra-mtu",
-          "value": 9,
-          "type": "u32"
-        }
+        {"name":"flags","value":1,"type":"u32"},
+        {"name":"conf","value":2,"type":"binary","subType":"u32"},
+        {"name":"stats","value":3,"type":"binary","subType":"u64"},
+        {"name":"mcast","value":4,"type":"binary"},
+        {"name":"cacheinfo","value":5,"type":"binary","struct":"ifla-cacheinfo"},
+        {"name":"icmp6stats","value":6,"type":"binary","subType":"u64"},
+        {"name":"token","value":7,"type":"binary"},
+        {"name":"addr-gen-mode","value":8,"type":"u8"},
+        {"name":"ra-mtu","value":9,"type":"u32"}
       ]
     },
     "mctp-attrs": {
       "name": "mctp-attrs",
       "attrs": [
-        {
-          "name": "net",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "phys-binding",
-          "value": 2,
-          "type": "u8"
-        }
+        {"name":"net","value":1,"type":"u32"},
+        {"name":"phys-binding","value":2,"type":"u8"}
       ]
     },
     "stats-attrs": {
       "name": "stats-attrs",
       "attrs": [
-        {
-          "name": "link-64",
-          "value": 1,
-          "type": "binary",
-          "struct": "rtnl-link-stats64"
-        },
-        {
-          "name": "link-xstats",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "link-xstats-slave",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "link-offload-xstats",
-          "value": 4,
-          "type": "nest",
-          "nested": "link-offload-xstats"
-        },
-        {
-          "name": "af-spec",
-          "value": 5,
-          "type": "binary"
-        }
+        {"name":"link-64","value":1,"type":"binary","struct":"rtnl-link-stats64"},
+        {"name":"link-xstats","value":2,"type":"binary"},
+        {"name":"link-xstats-slave","value":3,"type":"binary"},
+        {"name":"link-offload-xstats","value":4,"type":"nest","nested":"link-offload-xstats"},
+        {"name":"af-spec","value":5,"type":"binary"}
       ]
     },
     "link-offload-xstats": {
       "name": "link-offload-xstats",
       "attrs": [
-        {
-          "name": "cpu-hit",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "hw-s-info",
-          "value": 2,
-          "type": "indexed-array",
-          "nested": "hw-s-info-one",
-          "subType": "nest"
-        },
-        {
-          "name": "l3-stats",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"cpu-hit","value":1,"type":"binary"},
+        {"name":"hw-s-info","value":2,"type":"indexed-array","nested":"hw-s-info-one","subType":"nest"},
+        {"name":"l3-stats","value":3,"type":"binary"}
       ]
     },
     "hw-s-info-one": {
       "name": "hw-s-info-one",
       "attrs": [
-        {
-          "name": "request",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "used",
-          "value": 2,
-          "type": "u8"
-        }
+        {"name":"request","value":1,"type":"u8"},
+        {"name":"used","value":2,"type":"u8"}
       ]
     },
     "link-dpll-pin-attrs": {
       "name": "link-dpll-pin-attrs",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        }
+        {"name":"id","value":1,"type":"u32"}
       ]
     },
     "linkinfo-netkit-attrs": {
       "name": "linkinfo-netkit-attrs",
       "attrs": [
-        {
-          "name": "peer-info",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "primary",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "policy",
-          "value": 3,
-          "type": "u32",
-          "enum": "netkit-policy"
-        },
-        {
-          "name": "peer-policy",
-          "value": 4,
-          "type": "u32",
-          "enum": "netkit-policy"
-        },
-        {
-          "name": "mode",
-          "value": 5,
-          "type": "u32",
-          "enum": "netkit-mode"
-        },
-        {
-          "name": "scrub",
-          "value": 6,
-          "type": "u32",
-          "enum": "netkit-scrub"
-        },
-        {
-          "name": "peer-scrub",
-          "value": 7,
-          "type": "u32",
-          "enum": "netkit-scrub"
-        },
-        {
-          "name": "headroom",
-          "value": 8,
-          "type": "u16"
-        },
-        {
-          "name": "tailroom",
-          "value": 9,
-          "type": "u16"
-        },
-        {
-          "name": "pairing",
-          "value": 10,
-          "type": "u32",
-          "enum": "netkit-pairing"
-        }
+        {"name":"peer-info","value":1,"type":"binary"},
+        {"name":"primary","value":2,"type":"u8"},
+        {"name":"policy","value":3,"type":"u32","enum":"netkit-policy"},
+        {"name":"peer-policy","value":4,"type":"u32","enum":"netkit-policy"},
+        {"name":"mode","value":5,"type":"u32","enum":"netkit-mode"},
+        {"name":"scrub","value":6,"type":"u32","enum":"netkit-scrub"},
+        {"name":"peer-scrub","value":7,"type":"u32","enum":"netkit-scrub"},
+        {"name":"headroom","value":8,"type":"u16"},
+        {"name":"tailroom","value":9,"type":"u16"},
+        {"name":"pairing","value":10,"type":"u32","enum":"netkit-pairing"}
       ]
     },
     "linkinfo-ovpn-attrs": {
       "name": "linkinfo-ovpn-attrs",
       "attrs": [
-        {
-          "name": "mode",
-          "value": 1,
-          "type": "u8",
-          "enum": "ovpn-mode"
-        }
+        {"name":"mode","value":1,"type":"u8","enum":"ovpn-mode"}
       ]
     },
     "linkinfo-veth-attrs": {
       "name": "linkinfo-veth-attrs",
       "attrs": [
-        {
-          "name": "peer",
-          "value": 1,
-          "type": "sub-message",
-          "subMessage": "linkinfo-peer-msg",
-          "selector": "kind"
-        }
+        {"name":"peer","value":1,"type":"sub-message","subMessage":"linkinfo-peer-msg","selector":"kind"}
       ]
     },
     "linkinfo-vxlan-attrs": {
       "name": "linkinfo-vxlan-attrs",
       "attrs": [
-        {
-          "name": "id",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "group",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "link",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "local",
-          "value": 4,
-          "type": "binary",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "ttl",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "tos",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "learning",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "ageing",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "limit",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "port-range",
-          "value": 10,
-          "type": "binary",
-          "struct": "ifla-vxlan-port-range"
-        },
-        {
-          "name": "proxy",
-          "value": 11,
-          "type": "u8"
-        },
-        {
-          "name": "rsc",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "l2miss",
-          "value": 13,
-          "type": "u8"
-        },
-        {
-          "name": "l3miss",
-          "value": 14,
-          "type": "u8"
-        },
-        {
-          "name": "port",
-          "value": 15,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "group6",
-          "value": 16,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "local6",
-          "value": 17,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "udp-csum",
-          "value": 18,
-          "type": "u8"
-        },
-        {
-          "name": "udp-zero-csum6-tx",
-          "value": 19,
-          "type": "u8"
-        },
-        {
-          "name": "udp-zero-csum6-rx",
-          "value": 20,
-          "type": "u8"
-        },
-        {
-          "name": "remcsum-tx",
-          "value": 21,
-          "type": "u8"
-        },
-        {
-          "name": "remcsum-rx",
-          "value": 22,
-          "type": "u8"
-        },
-        {
-          "name": "gbp",
-          "value": 23,
-          "type": "flag"
-        },
-        {
-          "name": "remcsum-nopartial",
-          "value": 24,
-          "type": "flag"
-        },
-        {
-          "name": "collect-metadata",
-          "value": 25,
-          "type": "u8"
-        },
-        {
-          "name": "label",
-          "value": 26,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "gpe",
-          "value": 27,
-          "type": "flag"
-        },
-        {
-          "name": "ttl-inherit",
-          "value": 28,
-          "type": "u8"
-        },
-        {
-          "name": "df",
-          "value": 29,
-          "type": "u8",
-          "enum": "vxlan-df"
-        },
-        {
-          "name": "vnifilter",
-          "value": 30,
-          "type": "u8"
-        },
-        {
-          "name": "localbypass",
-          "value": 31,
-          "type": "u8"
-        },
-        {
-          "name": "label-policy",
-          "value": 32,
-          "type": "u32",
-          "enum": "vxlan-label-policy"
-        },
-        {
-          "name": "reserved-bits",
-          "value": 33,
-          "type": "binary"
-        },
-        {
-          "name": "mc-route",
-          "value": 34,
-          "type": "u8"
-        }
+        {"name":"id","value":1,"type":"u32"},
+        {"name":"group","value":2,"type":"binary","displayHint":"ipv4"},
+        {"name":"link","value":3,"type":"u32"},
+        {"name":"local","value":4,"type":"binary","displayHint":"ipv4"},
+        {"name":"ttl","value":5,"type":"u8"},
+        {"name":"tos","value":6,"type":"u8"},
+        {"name":"learning","value":7,"type":"u8"},
+        {"name":"ageing","value":8,"type":"u32"},
+        {"name":"limit","value":9,"type":"u32"},
+        {"name":"port-range","value":10,"type":"binary","struct":"ifla-vxlan-port-range"},
+        {"name":"proxy","value":11,"type":"u8"},
+        {"name":"rsc","value":12,"type":"u8"},
+        {"name":"l2miss","value":13,"type":"u8"},
+        {"name":"l3miss","value":14,"type":"u8"},
+        {"name":"port","value":15,"type":"u16","byteOrder":"big-endian"},
+        {"name":"group6","value":16,"type":"binary","displayHint":"ipv6"},
+        {"name":"local6","value":17,"type":"binary","displayHint":"ipv6"},
+        {"name":"udp-csum","value":18,"type":"u8"},
+        {"name":"udp-zero-csum6-tx","value":19,"type":"u8"},
+        {"name":"udp-zero-csum6-rx","value":20,"type":"u8"},
+        {"name":"remcsum-tx","value":21,"type":"u8"},
+        {"name":"remcsum-rx","value":22,"type":"u8"},
+        {"name":"gbp","value":23,"type":"flag"},
+        {"name":"remcsum-nopartial","value":24,"type":"flag"},
+        {"name":"collect-metadata","value":25,"type":"u8"},
+        {"name":"label","value":26,"type":"u32","byteOrder":"big-endian"},
+        {"name":"gpe","value":27,"type":"flag"},
+        {"name":"ttl-inherit","value":28,"type":"u8"},
+        {"name":"df","value":29,"type":"u8","enum":"vxlan-df"},
+        {"name":"vnifilter","value":30,"type":"u8"},
+        {"name":"localbypass","value":31,"type":"u8"},
+        {"name":"label-policy","value":32,"type":"u32","enum":"vxlan-label-policy"},
+        {"name":"reserved-bits","value":33,"type":"binary"},
+        {"name":"mc-route","value":34,"type":"u8"}
       ]
     },
     "linkinfo-macvlan-attrs": {
       "name": "linkinfo-macvlan-attrs",
       "attrs": [
-        {
-          "name": "mode",
-          "value": 1,
-          "type": "u32",
-          "enum": "macvlan-mode"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u16",
-          "enum": "macvlan-flags"
-        },
-        {
-          "name": "macaddr-mode",
-          "value": 3,
-          "type": "u32",
-          "enum": "macvlan-macaddr-mode"
-        },
-        {
-          "name": "macaddr",
-          "value": 4,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "macaddr-data",
-          "value": 5,
-          "type": "nest",
-          "nested": "linkinfo-macvlan-macaddr-attrs"
-        },
-        {
-          "name": "macaddr-count",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "bc-queue-len",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "bc-queue-len-used",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "bc-cutoff",
-          "value": 9,
-          "type": "s32"
-        }
+        {"name":"mode","value":1,"type":"u32","enum":"macvlan-mode"},
+        {"name":"flags","value":2,"type":"u16","enum":"macvlan-flags"},
+        {"name":"macaddr-mode","value":3,"type":"u32","enum":"macvlan-macaddr-mode"},
+        {"name":"macaddr","value":4,"type":"binary","displayHint":"mac"},
+        {"name":"macaddr-data","value":5,"type":"nest","nested":"linkinfo-macvlan-macaddr-attrs"},
+        {"name":"macaddr-count","value":6,"type":"u32"},
+        {"name":"bc-queue-len","value":7,"type":"u32"},
+        {"name":"bc-queue-len-used","value":8,"type":"u32"},
+        {"name":"bc-cutoff","value":9,"type":"s32"}
       ]
     },
     "linkinfo-macvlan-macaddr-attrs": {
       "name": "linkinfo-macvlan-macaddr-attrs",
       "attrs": [
-        {
-          "name": "macaddr",
-          "value": 4,
-          "type": "binary",
-          "displayHint": "mac",
-          "multiAttr": true
-        }
+        {"name":"macaddr","value":4,"type":"binary","displayHint":"mac","multiAttr":true}
       ]
     },
     "linkinfo-ipvlan-attrs": {
       "name": "linkinfo-ipvlan-attrs",
       "attrs": [
-        {
-          "name": "mode",
-          "value": 1,
-          "type": "u16",
-          "enum": "ipvlan-mode"
-        },
-        {
-          "name": "flags",
-          "value": 2,
-          "type": "u16",
-          "enum": "ipvlan-flags"
-        }
+        {"name":"mode","value":1,"type":"u16","enum":"ipvlan-mode"},
+        {"name":"flags","value":2,"type":"u16","enum":"ipvlan-flags"}
       ]
     },
     "prop-list-link-attrs": {
       "name": "prop-list-link-attrs",
       "attrs": [
-        {
-          "name": "alt-ifname",
-          "value": 53,
-          "type": "string",
-          "multiAttr": true
-        }
+        {"name":"alt-ifname","value":53,"type":"string","multiAttr":true}
       ]
     },
     "linkinfo-gre6-attrs": {
       "name": "linkinfo-gre6-attrs",
       "attrs": [
-        {
-          "name": "link",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "iflags",
-          "value": 2,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "oflags",
-          "value": 3,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "ikey",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "okey",
-          "value": 5,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "local",
-          "value": 6,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "remote",
-          "value": 7,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "ttl",
-          "value": 8,
-          "type": "u8"
-        },
-        {
-          "name": "encap-limit",
-          "value": 11,
-          "type": "u8"
-        },
-        {
-          "name": "flowinfo",
-          "value": 12,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "encap-type",
-          "value": 14,
-          "type": "u16"
-        },
-        {
-          "name": "encap-flags",
-          "value": 15,
-          "type": "u16"
-        },
-        {
-          "name": "encap-sport",
-          "value": 16,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "encap-dport",
-          "value": 17,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "collect-metadata",
-          "value": 18,
-          "type": "flag"
-        },
-        {
-          "name": "fwmark",
-          "value": 20,
-          "type": "u32"
-        },
-        {
-          "name": "erspan-index",
-          "value": 21,
-          "type": "u32"
-        },
-        {
-          "name": "erspan-ver",
-          "value": 22,
-          "type": "u8"
-        },
-        {
-          "name": "erspan-dir",
-          "value": 23,
-          "type": "u8"
-        },
-        {
-          "name": "erspan-hwid",
-          "value": 24,
-          "type": "u16"
-        }
+        {"name":"link","value":1,"type":"u32"},
+        {"name":"iflags","value":2,"type":"u16","byteOrder":"big-endian"},
+        {"name":"oflags","value":3,"type":"u16","byteOrder":"big-endian"},
+        {"name":"ikey","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"okey","value":5,"type":"u32","byteOrder":"big-endian"},
+        {"name":"local","value":6,"type":"binary","displayHint":"ipv6"},
+        {"name":"remote","value":7,"type":"binary","displayHint":"ipv6"},
+        {"name":"ttl","value":8,"type":"u8"},
+        {"name":"encap-limit","value":11,"type":"u8"},
+        {"name":"flowinfo","value":12,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":13,"type":"u32"},
+        {"name":"encap-type","value":14,"type":"u16"},
+        {"name":"encap-flags","value":15,"type":"u16"},
+        {"name":"encap-sport","value":16,"type":"u16","byteOrder":"big-endian"},
+        {"name":"encap-dport","value":17,"type":"u16","byteOrder":"big-endian"},
+        {"name":"collect-metadata","value":18,"type":"flag"},
+        {"name":"fwmark","value":20,"type":"u32"},
+        {"name":"erspan-index","value":21,"type":"u32"},
+        {"name":"erspan-ver","value":22,"type":"u8"},
+        {"name":"erspan-dir","value":23,"type":"u8"},
+        {"name":"erspan-hwid","value":24,"type":"u16"}
       ]
     },
     "linkinfo-vti6-attrs": {
       "name": "linkinfo-vti6-attrs",
       "attrs": [
-        {
-          "name": "link",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "ikey",
-          "value": 2,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "okey",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "local",
-          "value": 4,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "remote",
-          "value": 5,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "fwmark",
-          "value": 6,
-          "type": "u32"
-        }
+        {"name":"link","value":1,"type":"u32"},
+        {"name":"ikey","value":2,"type":"u32","byteOrder":"big-endian"},
+        {"name":"okey","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"local","value":4,"type":"binary","displayHint":"ipv6"},
+        {"name":"remote","value":5,"type":"binary","displayHint":"ipv6"},
+        {"name":"fwmark","value":6,"type":"u32"}
       ]
     },
     "linkinfo-ip6tnl-attrs": {
       "name": "linkinfo-ip6tnl-attrs",
       "attrs": [
-        {
-          "name": "link",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "local",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "remote",
-          "value": 3,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "ttl",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "encap-limit",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "flowinfo",
-          "value": 7,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 8,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "proto",
-          "value": 9,
-          "type": "u8"
-        },
-        {
-          "name": "encap-type",
-          "value": 15,
-          "type": "u16"
-        },
-        {
-          "name": "encap-flags",
-          "value": 16,
-          "type": "u16"
-        },
-        {
-          "name": "encap-sport",
-          "value": 17,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "encap-dport",
-          "value": 18,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "collect-metadata",
-          "value": 19,
-          "type": "flag"
-        },
-        {
-          "name": "fwmark",
-          "value": 20,
-          "type": "u32"
-        }
+        {"name":"link","value":1,"type":"u32"},
+        {"name":"local","value":2,"type":"binary","displayHint":"ipv6"},
+        {"name":"remote","value":3,"type":"binary","displayHint":"ipv6"},
+        {"name":"ttl","value":4,"type":"u8"},
+        {"name":"encap-limit","value":6,"type":"u8"},
+        {"name":"flowinfo","value":7,"type":"u32","byteOrder":"big-endian"},
+        {"name":"flags","value":8,"type":"u32","byteOrder":"big-endian"},
+        {"name":"proto","value":9,"type":"u8"},
+        {"name":"encap-type","value":15,"type":"u16"},
+        {"name":"encap-flags","value":16,"type":"u16"},
+        {"name":"encap-sport","value":17,"type":"u16","byteOrder":"big-endian"},
+        {"name":"encap-dport","value":18,"type":"u16","byteOrder":"big-endian"},
+        {"name":"collect-metadata","value":19,"type":"flag"},
+        {"name":"fwmark","value":20,"type":"u32"}
       ]
     }
   },
@@ -4461,125 +1283,43 @@ export const model: FamilyModel = {
     "linkinfo-data-msg": {
       "name": "linkinfo-data-msg",
       "formats": [
-        {
-          "value": "bond",
-          "attributeSet": "linkinfo-bond-attrs"
-        },
-        {
-          "value": "bridge",
-          "attributeSet": "linkinfo-bridge-attrs"
-        },
-        {
-          "value": "erspan",
-          "attributeSet": "linkinfo-gre-attrs"
-        },
-        {
-          "value": "gre",
-          "attributeSet": "linkinfo-gre-attrs"
-        },
-        {
-          "value": "gretap",
-          "attributeSet": "linkinfo-gre-attrs"
-        },
-        {
-          "value": "ip6gre",
-          "attributeSet": "linkinfo-gre6-attrs"
-        },
-        {
-          "value": "geneve",
-          "attributeSet": "linkinfo-geneve-attrs"
-        },
-        {
-          "value": "hsr",
-          "attributeSet": "linkinfo-hsr-attrs"
-        },
-        {
-          "value": "ipip",
-          "attributeSet": "linkinfo-iptun-attrs"
-        },
-        {
-          "value": "ip6tnl",
-          "attributeSet": "linkinfo-ip6tnl-attrs"
-        },
-        {
-          "value": "sit",
-          "attributeSet": "linkinfo-iptun-attrs"
-        },
-        {
-          "value": "tun",
-          "attributeSet": "linkinfo-tun-attrs"
-        },
-        {
-          "value": "vlan",
-          "attributeSet": "linkinfo-vlan-attrs"
-        },
-        {
-          "value": "vrf",
-          "attributeSet": "linkinfo-vrf-attrs"
-        },
-        {
-          "value": "vti",
-          "attributeSet": "linkinfo-vti-attrs"
-        },
-        {
-          "value": "vti6",
-          "attributeSet": "linkinfo-vti6-attrs"
-        },
-        {
-          "value": "netkit",
-          "attributeSet": "linkinfo-netkit-attrs"
-        },
-        {
-          "value": "ovpn",
-          "attributeSet": "linkinfo-ovpn-attrs"
-        },
-        {
-          "value": "veth",
-          "attributeSet": "linkinfo-veth-attrs"
-        },
-        {
-          "value": "vxlan",
-          "attributeSet": "linkinfo-vxlan-attrs"
-        },
-        {
-          "value": "macvlan",
-          "attributeSet": "linkinfo-macvlan-attrs"
-        },
-        {
-          "value": "macvtap",
-          "attributeSet": "linkinfo-macvlan-attrs"
-        },
-        {
-          "value": "ipvlan",
-          "attributeSet": "linkinfo-ipvlan-attrs"
-        },
-        {
-          "value": "ipvtap",
-          "attributeSet": "linkinfo-ipvlan-attrs"
-        }
+        {"value":"bond","attributeSet":"linkinfo-bond-attrs"},
+        {"value":"bridge","attributeSet":"linkinfo-bridge-attrs"},
+        {"value":"erspan","attributeSet":"linkinfo-gre-attrs"},
+        {"value":"gre","attributeSet":"linkinfo-gre-attrs"},
+        {"value":"gretap","attributeSet":"linkinfo-gre-attrs"},
+        {"value":"ip6gre","attributeSet":"linkinfo-gre6-attrs"},
+        {"value":"geneve","attributeSet":"linkinfo-geneve-attrs"},
+        {"value":"hsr","attributeSet":"linkinfo-hsr-attrs"},
+        {"value":"ipip","attributeSet":"linkinfo-iptun-attrs"},
+        {"value":"ip6tnl","attributeSet":"linkinfo-ip6tnl-attrs"},
+        {"value":"sit","attributeSet":"linkinfo-iptun-attrs"},
+        {"value":"tun","attributeSet":"linkinfo-tun-attrs"},
+        {"value":"vlan","attributeSet":"linkinfo-vlan-attrs"},
+        {"value":"vrf","attributeSet":"linkinfo-vrf-attrs"},
+        {"value":"vti","attributeSet":"linkinfo-vti-attrs"},
+        {"value":"vti6","attributeSet":"linkinfo-vti6-attrs"},
+        {"value":"netkit","attributeSet":"linkinfo-netkit-attrs"},
+        {"value":"ovpn","attributeSet":"linkinfo-ovpn-attrs"},
+        {"value":"veth","attributeSet":"linkinfo-veth-attrs"},
+        {"value":"vxlan","attributeSet":"linkinfo-vxlan-attrs"},
+        {"value":"macvlan","attributeSet":"linkinfo-macvlan-attrs"},
+        {"value":"macvtap","attributeSet":"linkinfo-macvlan-attrs"},
+        {"value":"ipvlan","attributeSet":"linkinfo-ipvlan-attrs"},
+        {"value":"ipvtap","attributeSet":"linkinfo-ipvlan-attrs"}
       ]
     },
     "linkinfo-member-data-msg": {
       "name": "linkinfo-member-data-msg",
       "formats": [
-        {
-          "value": "bridge",
-          "attributeSet": "linkinfo-brport-attrs"
-        },
-        {
-          "value": "bond",
-          "attributeSet": "bond-slave-attrs"
-        }
+        {"value":"bridge","attributeSet":"linkinfo-brport-attrs"},
+        {"value":"bond","attributeSet":"bond-slave-attrs"}
       ]
     },
     "linkinfo-peer-msg": {
       "name": "linkinfo-peer-msg",
       "formats": [
-        {
-          "value": "veth",
-          "fixedHeader": "ifinfomsg",
-          "attributeSet": "link-attrs"
-        }
+        {"value":"veth","fixedHeader":"ifinfomsg","attributeSet":"link-attrs"}
       ]
     }
   },
@@ -4589,53 +1329,20 @@ export const model: FamilyModel = {
       "attributeSet": "link-attrs",
       "fixedHeader": "ifinfomsg",
       "do": {
-        "request": {
-          "value": 16,
-          "attrs": [
-            "ifname",
-            "net-ns-pid",
-            "net-ns-fd",
-            "target-netnsid",
-            "link-netnsid",
-            "linkinfo",
-            "group",
-            "num-tx-queues",
-            "num-rx-queues",
-            "address",
-            "broadcast",
-            "mtu",
-            "txqlen",
-            "operstate",
-            "linkmode",
-            "gso-max-size",
-            "gso-max-segs",
-            "gro-max-size",
-            "gso-ipv4-max-size",
-            "gro-ipv4-max-size",
-            "af-spec"
-          ]
-        }
+        "request": {"value":16,"attrs":["ifname","net-ns-pid","net-ns-fd","target-netnsid","link-netnsid","linkinfo","group","num-tx-queues","num-rx-queues","address","broadcast","mtu","txqlen","operstate","linkmode","gso-max-size","gso-max-segs","gro-max-size","gso-ipv4-max-size","gro-ipv4-max-size","af-spec"]}
       }
     },
     {
       "name": "newlink-ntf",
       "fixedHeader": "ifinfomsg",
-      "notify": {
-        "op": "getlink",
-        "value": 16
-      }
+      "notify": {"op":"getlink","value":16}
     },
     {
       "name": "dellink",
       "attributeSet": "link-attrs",
       "fixedHeader": "ifinfomsg",
       "do": {
-        "request": {
-          "value": 17,
-          "attrs": [
-            "ifname"
-          ]
-        }
+        "request": {"value":17,"attrs":["ifname"]}
       }
     },
     {
@@ -4643,162 +1350,12 @@ export const model: FamilyModel = {
       "attributeSet": "link-attrs",
       "fixedHeader": "ifinfomsg",
       "do": {
-        "request": {
-          "value": 18,
-          "attrs": [
-            "ifname",
-            "alt-ifname",
-            "ext-mask",
-            "target-netnsid"
-          ]
-        },
-        "reply": {
-          "value": 16,
-          "attrs": [
-            "address",
-            "broadcast",
-            "ifname",
-            "mtu",
-            "link",
-            "qdisc",
-            "stats",
-            "cost",
-            "priority",
-            "master",
-            "wireless",
-            "protinfo",
-            "txqlen",
-            "map",
-            "weight",
-            "operstate",
-            "linkmode",
-            "linkinfo",
-            "net-ns-pid",
-            "ifalias",
-            "num-vf",
-            "vfinfo-list",
-            "stats64",
-            "vf-ports",
-            "port-self",
-            "af-spec",
-            "group",
-            "net-ns-fd",
-            "ext-mask",
-            "promiscuity",
-            "num-tx-queues",
-            "num-rx-queues",
-            "carrier",
-            "phys-port-id",
-            "carrier-changes",
-            "phys-switch-id",
-            "link-netnsid",
-            "phys-port-name",
-            "proto-down",
-            "gso-max-segs",
-            "gso-max-size",
-            "pad",
-            "xdp",
-            "event",
-            "new-netnsid",
-            "target-netnsid",
-            "carrier-up-count",
-            "carrier-down-count",
-            "new-ifindex",
-            "min-mtu",
-            "max-mtu",
-            "prop-list",
-            "perm-address",
-            "proto-down-reason",
-            "parent-dev-name",
-            "parent-dev-bus-name",
-            "gro-max-size",
-            "tso-max-size",
-            "tso-max-segs",
-            "allmulti",
-            "devlink-port",
-            "gso-ipv4-max-size",
-            "gro-ipv4-max-size"
-          ]
-        }
+        "request": {"value":18,"attrs":["ifname","alt-ifname","ext-mask","target-netnsid"]},
+        "reply": {"value":16,"attrs":["address","broadcast","ifname","mtu","link","qdisc","stats","cost","priority","master","wireless","protinfo","txqlen","map","weight","operstate","linkmode","linkinfo","net-ns-pid","ifalias","num-vf","vfinfo-list","stats64","vf-ports","port-self","af-spec","group","net-ns-fd","ext-mask","promiscuity","num-tx-queues","num-rx-queues","carrier","phys-port-id","carrier-changes","phys-switch-id","link-netnsid","phys-port-name","proto-down","gso-max-segs","gso-max-size","pad","xdp","event","new-netnsid","target-netnsid","carrier-up-count","carrier-down-count","new-ifindex","min-mtu","max-mtu","prop-list","perm-address","proto-down-reason","parent-dev-name","parent-dev-bus-name","gro-max-size","tso-max-size","tso-max-segs","allmulti","devlink-port","gso-ipv4-max-size","gro-ipv4-max-size"]}
       },
       "dump": {
-        "request": {
-          "value": 18,
-          "attrs": [
-            "target-netnsid",
-            "ext-mask",
-            "master",
-            "linkinfo"
-          ]
-        },
-        "reply": {
-          "value": 16,
-          "attrs": [
-            "address",
-            "broadcast",
-            "ifname",
-            "mtu",
-            "link",
-            "qdisc",
-            "stats",
-            "cost",
-            "priority",
-            "master",
-            "wireless",
-            "protinfo",
-            "txqlen",
-            "map",
-            "weight",
-            "operstate",
-            "linkmode",
-            "linkinfo",
-            "net-ns-pid",
-            "ifalias",
-            "num-vf",
-            "vfinfo-list",
-            "stats64",
-            "vf-ports",
-            "port-self",
-            "af-spec",
-            "group",
-            "net-ns-fd",
-            "ext-mask",
-            "promiscuity",
-            "num-tx-queues",
-            "num-rx-queues",
-            "carrier",
-            "phys-port-id",
-            "carrier-changes",
-            "phys-switch-id",
-            "link-netnsid",
-            "phys-port-name",
-            "proto-down",
-            "gso-max-segs",
-            "gso-max-size",
-            "pad",
-            "xdp",
-            "event",
-            "new-netnsid",
-            "target-netnsid",
-            "carrier-up-count",
-            "carrier-down-count",
-            "new-ifindex",
-            "min-mtu",
-            "max-mtu",
-            "prop-list",
-            "perm-address",
-            "proto-down-reason",
-            "parent-dev-name",
-            "parent-dev-bus-name",
-            "gro-max-size",
-            "tso-max-size",
-            "tso-max-segs",
-            "allmulti",
-            "devlink-port",
-            "gso-ipv4-max-size",
-            "gro-ipv4-max-size"
-          ]
-        }
+        "request": {"value":18,"attrs":["target-netnsid","ext-mask","master","linkinfo"]},
+        "reply": {"value":16,"attrs":["address","broadcast","ifname","mtu","link","qdisc","stats","cost","priority","master","wireless","protinfo","txqlen","map","weight","operstate","linkmode","linkinfo","net-ns-pid","ifalias","num-vf","vfinfo-list","stats64","vf-ports","port-self","af-spec","group","net-ns-fd","ext-mask","promiscuity","num-tx-queues","num-rx-queues","carrier","phys-port-id","carrier-changes","phys-switch-id","link-netnsid","phys-port-name","proto-down","gso-max-segs","gso-max-size","pad","xdp","event","new-netnsid","target-netnsid","carrier-up-count","carrier-down-count","new-ifindex","min-mtu","max-mtu","prop-list","perm-address","proto-down-reason","parent-dev-name","parent-dev-bus-name","gro-max-size","tso-max-size","tso-max-segs","allmulti","devlink-port","gso-ipv4-max-size","gro-ipv4-max-size"]}
       }
     },
     {
@@ -4806,74 +1363,7 @@ export const model: FamilyModel = {
       "attributeSet": "link-attrs",
       "fixedHeader": "ifinfomsg",
       "do": {
-        "request": {
-          "value": 19,
-          "attrs": [
-            "address",
-            "broadcast",
-            "ifname",
-            "mtu",
-            "link",
-            "qdisc",
-            "stats",
-            "cost",
-            "priority",
-            "master",
-            "wireless",
-            "protinfo",
-            "txqlen",
-            "map",
-            "weight",
-            "operstate",
-            "linkmode",
-            "linkinfo",
-            "net-ns-pid",
-            "ifalias",
-            "num-vf",
-            "vfinfo-list",
-            "stats64",
-            "vf-ports",
-            "port-self",
-            "af-spec",
-            "group",
-            "net-ns-fd",
-            "ext-mask",
-            "promiscuity",
-            "num-tx-queues",
-            "num-rx-queues",
-            "carrier",
-            "phys-port-id",
-            "carrier-changes",
-            "phys-switch-id",
-            "link-netnsid",
-            "phys-port-name",
-            "proto-down",
-            "gso-max-segs",
-            "gso-max-size",
-            "pad",
-            "xdp",
-            "event",
-            "new-netnsid",
-            "target-netnsid",
-            "carrier-up-count",
-            "carrier-down-count",
-            "new-ifindex",
-            "min-mtu",
-            "max-mtu",
-            "prop-list",
-            "perm-address",
-            "proto-down-reason",
-            "parent-dev-name",
-            "parent-dev-bus-name",
-            "gro-max-size",
-            "tso-max-size",
-            "tso-max-segs",
-            "allmulti",
-            "devlink-port",
-            "gso-ipv4-max-size",
-            "gro-ipv4-max-size"
-          ]
-        }
+        "request": {"value":19,"attrs":["address","broadcast","ifname","mtu","link","qdisc","stats","cost","priority","master","wireless","protinfo","txqlen","map","weight","operstate","linkmode","linkinfo","net-ns-pid","ifalias","num-vf","vfinfo-list","stats64","vf-ports","port-self","af-spec","group","net-ns-fd","ext-mask","promiscuity","num-tx-queues","num-rx-queues","carrier","phys-port-id","carrier-changes","phys-switch-id","link-netnsid","phys-port-name","proto-down","gso-max-segs","gso-max-size","pad","xdp","event","new-netnsid","target-netnsid","carrier-up-count","carrier-down-count","new-ifindex","min-mtu","max-mtu","prop-list","perm-address","proto-down-reason","parent-dev-name","parent-dev-bus-name","gro-max-size","tso-max-size","tso-max-segs","allmulti","devlink-port","gso-ipv4-max-size","gro-ipv4-max-size"]}
       }
     },
     {
@@ -4881,52 +1371,20 @@ export const model: FamilyModel = {
       "attributeSet": "stats-attrs",
       "fixedHeader": "if-stats-msg",
       "do": {
-        "request": {
-          "value": 94,
-          "attrs": []
-        },
-        "reply": {
-          "value": 92,
-          "attrs": [
-            "link-64",
-            "link-xstats",
-            "link-xstats-slave",
-            "link-offload-xstats",
-            "af-spec"
-          ]
-        }
+        "request": {"value":94,"attrs":[]},
+        "reply": {"value":92,"attrs":["link-64","link-xstats","link-xstats-slave","link-offload-xstats","af-spec"]}
       },
       "dump": {
-        "request": {
-          "value": 94,
-          "attrs": []
-        },
-        "reply": {
-          "value": 92,
-          "attrs": [
-            "link-64",
-            "link-xstats",
-            "link-xstats-slave",
-            "link-offload-xstats",
-            "af-spec"
-          ]
-        }
+        "request": {"value":94,"attrs":[]},
+        "reply": {"value":92,"attrs":["link-64","link-xstats","link-xstats-slave","link-offload-xstats","af-spec"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "rtnlgrp-link",
-      "value": 1
-    },
-    {
-      "name": "rtnlgrp-stats",
-      "value": 36
-    }
+    {"name":"rtnlgrp-link","value":1},
+    {"name":"rtnlgrp-stats","value":36}
   ],
-  "fixups": [
-    "struct ifla-bridge-id.prio: big-endian: __u8 prio[2] in struct ifla_bridge_id is the priority in network order (linux/if_link.h)"
-  ]
+  "fixups": ["struct ifla-bridge-id.prio: big-endian: __u8 prio[2] in struct ifla_bridge_id is the priority in network order (linux/if_link.h)"]
 };
 
 export type IfinfoFlags = "up" | "broadcast" | "debug" | "loopback" | "point-to-point" | "no-trailers" | "running" | "no-arp" | "promisc" | "all-multi" | "master" | "slave" | "multicast" | "portsel" | "auto-media" | "dynamic" | "lower-up" | "dormant" | "echo";

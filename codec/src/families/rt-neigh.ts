@@ -15,148 +15,55 @@ export const model: FamilyModel = {
       "name": "nud-state",
       "flags": true,
       "entries": [
-        {
-          "name": "incomplete",
-          "value": 1
-        },
-        {
-          "name": "reachable",
-          "value": 2
-        },
-        {
-          "name": "stale",
-          "value": 4
-        },
-        {
-          "name": "delay",
-          "value": 8
-        },
-        {
-          "name": "probe",
-          "value": 16
-        },
-        {
-          "name": "failed",
-          "value": 32
-        },
-        {
-          "name": "noarp",
-          "value": 64
-        },
-        {
-          "name": "permanent",
-          "value": 128
-        }
+        {"name":"incomplete","value":1},
+        {"name":"reachable","value":2},
+        {"name":"stale","value":4},
+        {"name":"delay","value":8},
+        {"name":"probe","value":16},
+        {"name":"failed","value":32},
+        {"name":"noarp","value":64},
+        {"name":"permanent","value":128}
       ]
     },
     "ntf-flags": {
       "name": "ntf-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "use",
-          "value": 1
-        },
-        {
-          "name": "self",
-          "value": 2
-        },
-        {
-          "name": "master",
-          "value": 4
-        },
-        {
-          "name": "proxy",
-          "value": 8
-        },
-        {
-          "name": "ext-learned",
-          "value": 16
-        },
-        {
-          "name": "offloaded",
-          "value": 32
-        },
-        {
-          "name": "sticky",
-          "value": 64
-        },
-        {
-          "name": "router",
-          "value": 128
-        }
+        {"name":"use","value":1},
+        {"name":"self","value":2},
+        {"name":"master","value":4},
+        {"name":"proxy","value":8},
+        {"name":"ext-learned","value":16},
+        {"name":"offloaded","value":32},
+        {"name":"sticky","value":64},
+        {"name":"router","value":128}
       ]
     },
     "ntf-ext-flags": {
       "name": "ntf-ext-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "managed",
-          "value": 1
-        },
-        {
-          "name": "locked",
-          "value": 2
-        },
-        {
-          "name": "ext-validated",
-          "value": 4
-        }
+        {"name":"managed","value":1},
+        {"name":"locked","value":2},
+        {"name":"ext-validated","value":4}
       ]
     },
     "rtm-type": {
       "name": "rtm-type",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "unicast",
-          "value": 1
-        },
-        {
-          "name": "local",
-          "value": 2
-        },
-        {
-          "name": "broadcast",
-          "value": 3
-        },
-        {
-          "name": "anycast",
-          "value": 4
-        },
-        {
-          "name": "multicast",
-          "value": 5
-        },
-        {
-          "name": "blackhole",
-          "value": 6
-        },
-        {
-          "name": "unreachable",
-          "value": 7
-        },
-        {
-          "name": "prohibit",
-          "value": 8
-        },
-        {
-          "name": "throw",
-          "value": 9
-        },
-        {
-          "name": "nat",
-          "value": 10
-        },
-        {
-          "name": "xresolve",
-          "value": 11
-        }
+        {"name":"unspec","value":0},
+        {"name":"unicast","value":1},
+        {"name":"local","value":2},
+        {"name":"broadcast","value":3},
+        {"name":"anycast","value":4},
+        {"name":"multicast","value":5},
+        {"name":"blackhole","value":6},
+        {"name":"unreachable","value":7},
+        {"name":"prohibit","value":8},
+        {"name":"throw","value":9},
+        {"name":"nat","value":10},
+        {"name":"xresolve","value":11}
       ]
     }
   },
@@ -165,225 +72,62 @@ export const model: FamilyModel = {
       "name": "ndmsg",
       "size": 12,
       "members": [
-        {
-          "name": "ndm-family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "ndm-pad",
-          "type": "pad",
-          "offset": 1,
-          "len": 3
-        },
-        {
-          "name": "ndm-ifindex",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "ndm-state",
-          "type": "u16",
-          "offset": 8,
-          "len": 2,
-          "enum": "nud-state"
-        },
-        {
-          "name": "ndm-flags",
-          "type": "u8",
-          "offset": 10,
-          "len": 1,
-          "enum": "ntf-flags"
-        },
-        {
-          "name": "ndm-type",
-          "type": "u8",
-          "offset": 11,
-          "len": 1,
-          "enum": "rtm-type"
-        }
+        {"name":"ndm-family","type":"u8","offset":0,"len":1},
+        {"name":"ndm-pad","type":"pad","offset":1,"len":3},
+        {"name":"ndm-ifindex","type":"s32","offset":4,"len":4},
+        {"name":"ndm-state","type":"u16","offset":8,"len":2,"enum":"nud-state"},
+        {"name":"ndm-flags","type":"u8","offset":10,"len":1,"enum":"ntf-flags"},
+        {"name":"ndm-type","type":"u8","offset":11,"len":1,"enum":"rtm-type"}
       ]
     },
     "ndtmsg": {
       "name": "ndtmsg",
       "size": 4,
       "members": [
-        {
-          "name": "family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "pad",
-          "type": "pad",
-          "offset": 1,
-          "len": 3
-        }
+        {"name":"family","type":"u8","offset":0,"len":1},
+        {"name":"pad","type":"pad","offset":1,"len":3}
       ]
     },
     "nda-cacheinfo": {
       "name": "nda-cacheinfo",
       "size": 16,
       "members": [
-        {
-          "name": "confirmed",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "used",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "updated",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "refcnt",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"confirmed","type":"u32","offset":0,"len":4},
+        {"name":"used","type":"u32","offset":4,"len":4},
+        {"name":"updated","type":"u32","offset":8,"len":4},
+        {"name":"refcnt","type":"u32","offset":12,"len":4}
       ]
     },
     "ndt-config": {
       "name": "ndt-config",
       "size": 32,
       "members": [
-        {
-          "name": "key-len",
-          "type": "u16",
-          "offset": 0,
-          "len": 2
-        },
-        {
-          "name": "entry-size",
-          "type": "u16",
-          "offset": 2,
-          "len": 2
-        },
-        {
-          "name": "entries",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "last-flush",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "last-rand",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "hash-rnd",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "hash-mask",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "hash-chain-gc",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "proxy-qlen",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        }
+        {"name":"key-len","type":"u16","offset":0,"len":2},
+        {"name":"entry-size","type":"u16","offset":2,"len":2},
+        {"name":"entries","type":"u32","offset":4,"len":4},
+        {"name":"last-flush","type":"u32","offset":8,"len":4},
+        {"name":"last-rand","type":"u32","offset":12,"len":4},
+        {"name":"hash-rnd","type":"u32","offset":16,"len":4},
+        {"name":"hash-mask","type":"u32","offset":20,"len":4},
+        {"name":"hash-chain-gc","type":"u32","offset":24,"len":4},
+        {"name":"proxy-qlen","type":"u32","offset":28,"len":4}
       ]
     },
     "ndt-stats": {
       "name": "ndt-stats",
       "size": 88,
       "members": [
-        {
-          "name": "allocs",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "destroys",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "hash-grows",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        },
-        {
-          "name": "res-failed",
-          "type": "u64",
-          "offset": 24,
-          "len": 8
-        },
-        {
-          "name": "lookups",
-          "type": "u64",
-          "offset": 32,
-          "len": 8
-        },
-        {
-          "name": "hits",
-          "type": "u64",
-          "offset": 40,
-          "len": 8
-        },
-        {
-          "name": "rcv-probes-mcast",
-          "type": "u64",
-          "offset": 48,
-          "len": 8
-        },
-        {
-          "name": "rcv-probes-ucast",
-          "type": "u64",
-          "offset": 56,
-          "len": 8
-        },
-        {
-          "name": "periodic-gc-runs",
-          "type": "u64",
-          "offset": 64,
-          "len": 8
-        },
-        {
-          "name": "forced-gc-runs",
-          "type": "u64",
-          "offset": 72,
-          "len": 8
-        },
-        {
-          "name": "table-fulls",
-          "type": "u64",
-          "offset": 80,
-          "len": 8
-        }
+        {"name":"allocs","type":"u64","offset":0,"len":8},
+        {"name":"destroys","type":"u64","offset":8,"len":8},
+        {"name":"hash-grows","type":"u64","offset":16,"len":8},
+        {"name":"res-failed","type":"u64","offset":24,"len":8},
+        {"name":"lookups","type":"u64","offset":32,"len":8},
+        {"name":"hits","type":"u64","offset":40,"len":8},
+        {"name":"rcv-probes-mcast","type":"u64","offset":48,"len":8},
+        {"name":"rcv-probes-ucast","type":"u64","offset":56,"len":8},
+        {"name":"periodic-gc-runs","type":"u64","offset":64,"len":8},
+        {"name":"forced-gc-runs","type":"u64","offset":72,"len":8},
+        {"name":"table-fulls","type":"u64","offset":80,"len":8}
       ]
     }
   },
@@ -391,256 +135,66 @@ export const model: FamilyModel = {
     "neighbour-attrs": {
       "name": "neighbour-attrs",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "binary"
-        },
-        {
-          "name": "dst",
-          "value": 1,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "lladdr",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "cacheinfo",
-          "value": 3,
-          "type": "binary",
-          "struct": "nda-cacheinfo"
-        },
-        {
-          "name": "probes",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "vlan",
-          "value": 5,
-          "type": "u16"
-        },
-        {
-          "name": "port",
-          "value": 6,
-          "type": "u16"
-        },
-        {
-          "name": "vni",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "ifindex",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "master",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "link-netnsid",
-          "value": 10,
-          "type": "s32"
-        },
-        {
-          "name": "src-vni",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "protocol",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "nh-id",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "fdb-ext-attrs",
-          "value": 14,
-          "type": "binary"
-        },
-        {
-          "name": "flags-ext",
-          "value": 15,
-          "type": "u32",
-          "enum": "ntf-ext-flags"
-        },
-        {
-          "name": "ndm-state-mask",
-          "value": 16,
-          "type": "u16"
-        },
-        {
-          "name": "ndm-flags-mask",
-          "value": 17,
-          "type": "u8"
-        }
+        {"name":"unspec","value":0,"type":"binary"},
+        {"name":"dst","value":1,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"lladdr","value":2,"type":"binary","displayHint":"mac"},
+        {"name":"cacheinfo","value":3,"type":"binary","struct":"nda-cacheinfo"},
+        {"name":"probes","value":4,"type":"u32"},
+        {"name":"vlan","value":5,"type":"u16"},
+        {"name":"port","value":6,"type":"u16"},
+        {"name":"vni","value":7,"type":"u32"},
+        {"name":"ifindex","value":8,"type":"u32"},
+        {"name":"master","value":9,"type":"u32"},
+        {"name":"link-netnsid","value":10,"type":"s32"},
+        {"name":"src-vni","value":11,"type":"u32"},
+        {"name":"protocol","value":12,"type":"u8"},
+        {"name":"nh-id","value":13,"type":"u32"},
+        {"name":"fdb-ext-attrs","value":14,"type":"binary"},
+        {"name":"flags-ext","value":15,"type":"u32","enum":"ntf-ext-flags"},
+        {"name":"ndm-state-mask","value":16,"type":"u16"},
+        {"name":"ndm-flags-mask","value":17,"type":"u8"}
       ]
     },
     "ndt-attrs": {
       "name": "ndt-attrs",
       "attrs": [
-        {
-          "name": "name",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "thresh1",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "thresh2",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "thresh3",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "config",
-          "value": 5,
-          "type": "binary",
-          "struct": "ndt-config"
-        },
-        {
-          "name": "parms",
-          "value": 6,
-          "type": "nest",
-          "nested": "ndtpa-attrs"
-        },
-        {
-          "name": "stats",
-          "value": 7,
-          "type": "binary",
-          "struct": "ndt-stats"
-        },
-        {
-          "name": "gc-interval",
-          "value": 8,
-          "type": "u64"
-        },
-        {
-          "name": "pad",
-          "value": 9,
-          "type": "pad"
-        }
+        {"name":"name","value":1,"type":"string"},
+        {"name":"thresh1","value":2,"type":"u32"},
+        {"name":"thresh2","value":3,"type":"u32"},
+        {"name":"thresh3","value":4,"type":"u32"},
+        {"name":"config","value":5,"type":"binary","struct":"ndt-config"},
+        {"name":"parms","value":6,"type":"nest","nested":"ndtpa-attrs"},
+        {"name":"stats","value":7,"type":"binary","struct":"ndt-stats"},
+        {"name":"gc-interval","value":8,"type":"u64"},
+        {"name":"pad","value":9,"type":"pad"}
       ]
     },
     "ndtpa-attrs": {
       "name": "ndtpa-attrs",
       "attrs": [
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "refcnt",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "reachable-time",
-          "value": 3,
-          "type": "u64"
-        },
-        {
-          "name": "base-reachable-time",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "retrans-time",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "gc-staletime",
-          "value": 6,
-          "type": "u64"
-        },
-        {
-          "name": "delay-probe-time",
-          "value": 7,
-          "type": "u64"
-        },
-        {
-          "name": "queue-len",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "app-probes",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "ucast-probes",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-probes",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "anycast-delay",
-          "value": 12,
-          "type": "u64"
-        },
-        {
-          "name": "proxy-delay",
-          "value": 13,
-          "type": "u64"
-        },
-        {
-          "name": "proxy-qlen",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "locktime",
-          "value": 15,
-          "type": "u64"
-        },
-        {
-          "name": "queue-lenbytes",
-          "value": 16,
-          "type": "u32"
-        },
-        {
-          "name": "mcast-reprobes",
-          "value": 17,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 18,
-          "type": "pad"
-        },
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"refcnt","value":2,"type":"u32"},
+        {"name":"reachable-time","value":3,"type":"u64"},
+        {"name":"base-reachable-time","value":4,"type":"u64"},
+        {"name":"retrans-time","value":5,"type":"u64"},
+        {"name":"gc-staletime","value":6,"type":"u64"},
+        {"name":"delay-probe-time","value":7,"type":"u64"},
+        {"name":"queue-len","value":8,"type":"u32"},
+        {"name":"app-probes","value":9,"type":"u32"},
+        {"name":"ucast-probes","value":10,"type":"u32"},
+        {"name":"mcast-probes","value":11,"type":"u32"},
+        {"name":"anycast-delay","value":12,"type":"u64"},
+        {"name":"proxy-delay","value":13,"type":"u64"},
+        {"name":"proxy-qlen","value":14,"type":"u32"},
+        {"name":"locktime","value":15,"type":"u64"},
+        {"name":"queue-lenbytes","value":16,"type":"u32"},
+        {"name":"mcast-reprobes","value":17,"type":"u32"},
+        {"name":"pad","value":18,"type":"pad"},
         {
           "name": "interval-probe-time-ms",
           "value": 19,
           "type": "u64",
-          "checks": {
-            "min": 1,
-            "max": 86400000
-          }
+          "checks": {"min":1,"max":86400000}
         }
       ]
     }
@@ -652,23 +206,7 @@ export const model: FamilyModel = {
       "attributeSet": "neighbour-attrs",
       "fixedHeader": "ndmsg",
       "do": {
-        "request": {
-          "value": 28,
-          "attrs": [
-            "dst",
-            "lladdr",
-            "probes",
-            "vlan",
-            "port",
-            "vni",
-            "ifindex",
-            "master",
-            "protocol",
-            "nh-id",
-            "flags-ext",
-            "fdb-ext-attrs"
-          ]
-        }
+        "request": {"value":28,"attrs":["dst","lladdr","probes","vlan","port","vni","ifindex","master","protocol","nh-id","flags-ext","fdb-ext-attrs"]}
       }
     },
     {
@@ -676,109 +214,39 @@ export const model: FamilyModel = {
       "attributeSet": "neighbour-attrs",
       "fixedHeader": "ndmsg",
       "do": {
-        "request": {
-          "value": 29,
-          "attrs": [
-            "dst",
-            "ifindex"
-          ]
-        }
+        "request": {"value":29,"attrs":["dst","ifindex"]}
       }
     },
     {
       "name": "delneigh-ntf",
       "fixedHeader": "ndmsg",
-      "notify": {
-        "op": "getneigh",
-        "value": 29
-      }
+      "notify": {"op":"getneigh","value":29}
     },
     {
       "name": "getneigh",
       "attributeSet": "neighbour-attrs",
       "fixedHeader": "ndmsg",
       "do": {
-        "request": {
-          "value": 30,
-          "attrs": [
-            "dst"
-          ]
-        },
-        "reply": {
-          "value": 28,
-          "attrs": [
-            "dst",
-            "lladdr",
-            "probes",
-            "vlan",
-            "port",
-            "vni",
-            "ifindex",
-            "master",
-            "protocol",
-            "nh-id",
-            "flags-ext",
-            "fdb-ext-attrs"
-          ]
-        }
+        "request": {"value":30,"attrs":["dst"]},
+        "reply": {"value":28,"attrs":["dst","lladdr","probes","vlan","port","vni","ifindex","master","protocol","nh-id","flags-ext","fdb-ext-attrs"]}
       },
       "dump": {
-        "request": {
-          "value": 30,
-          "attrs": [
-            "ifindex",
-            "master"
-          ]
-        },
-        "reply": {
-          "value": 28,
-          "attrs": [
-            "dst",
-            "lladdr",
-            "probes",
-            "vlan",
-            "port",
-            "vni",
-            "ifindex",
-            "master",
-            "protocol",
-            "nh-id",
-            "flags-ext",
-            "fdb-ext-attrs"
-          ]
-        }
+        "request": {"value":30,"attrs":["ifindex","master"]},
+        "reply": {"value":28,"attrs":["dst","lladdr","probes","vlan","port","vni","ifindex","master","protocol","nh-id","flags-ext","fdb-ext-attrs"]}
       }
     },
     {
       "name": "newneigh-ntf",
       "fixedHeader": "ndmsg",
-      "notify": {
-        "op": "getneigh",
-        "value": 28
-      }
+      "notify": {"op":"getneigh","value":28}
     },
     {
       "name": "getneightbl",
       "attributeSet": "ndt-attrs",
       "fixedHeader": "ndtmsg",
       "dump": {
-        "request": {
-          "value": 66,
-          "attrs": []
-        },
-        "reply": {
-          "value": 64,
-          "attrs": [
-            "name",
-            "thresh1",
-            "thresh2",
-            "thresh3",
-            "config",
-            "parms",
-            "stats",
-            "gc-interval"
-          ]
-        }
+        "request": {"value":66,"attrs":[]},
+        "reply": {"value":64,"attrs":["name","thresh1","thresh2","thresh3","config","parms","stats","gc-interval"]}
       }
     },
     {
@@ -786,25 +254,12 @@ export const model: FamilyModel = {
       "attributeSet": "ndt-attrs",
       "fixedHeader": "ndtmsg",
       "do": {
-        "request": {
-          "value": 67,
-          "attrs": [
-            "name",
-            "thresh1",
-            "thresh2",
-            "thresh3",
-            "parms",
-            "gc-interval"
-          ]
-        }
+        "request": {"value":67,"attrs":["name","thresh1","thresh2","thresh3","parms","gc-interval"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "rtnlgrp-neigh",
-      "value": 3
-    }
+    {"name":"rtnlgrp-neigh","value":3}
   ]
 };
 

@@ -15,54 +15,18 @@ export const model: FamilyModel = {
       "name": "rtm-type",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "unicast",
-          "value": 1
-        },
-        {
-          "name": "local",
-          "value": 2
-        },
-        {
-          "name": "broadcast",
-          "value": 3
-        },
-        {
-          "name": "anycast",
-          "value": 4
-        },
-        {
-          "name": "multicast",
-          "value": 5
-        },
-        {
-          "name": "blackhole",
-          "value": 6
-        },
-        {
-          "name": "unreachable",
-          "value": 7
-        },
-        {
-          "name": "prohibit",
-          "value": 8
-        },
-        {
-          "name": "throw",
-          "value": 9
-        },
-        {
-          "name": "nat",
-          "value": 10
-        },
-        {
-          "name": "xresolve",
-          "value": 11
-        }
+        {"name":"unspec","value":0},
+        {"name":"unicast","value":1},
+        {"name":"local","value":2},
+        {"name":"broadcast","value":3},
+        {"name":"anycast","value":4},
+        {"name":"multicast","value":5},
+        {"name":"blackhole","value":6},
+        {"name":"unreachable","value":7},
+        {"name":"prohibit","value":8},
+        {"name":"throw","value":9},
+        {"name":"nat","value":10},
+        {"name":"xresolve","value":11}
       ]
     }
   },
@@ -71,97 +35,26 @@ export const model: FamilyModel = {
       "name": "rtmsg",
       "size": 12,
       "members": [
-        {
-          "name": "rtm-family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "rtm-dst-len",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "rtm-src-len",
-          "type": "u8",
-          "offset": 2,
-          "len": 1
-        },
-        {
-          "name": "rtm-tos",
-          "type": "u8",
-          "offset": 3,
-          "len": 1
-        },
-        {
-          "name": "rtm-table",
-          "type": "u8",
-          "offset": 4,
-          "len": 1
-        },
-        {
-          "name": "rtm-protocol",
-          "type": "u8",
-          "offset": 5,
-          "len": 1
-        },
-        {
-          "name": "rtm-scope",
-          "type": "u8",
-          "offset": 6,
-          "len": 1
-        },
-        {
-          "name": "rtm-type",
-          "type": "u8",
-          "offset": 7,
-          "len": 1,
-          "enum": "rtm-type"
-        },
-        {
-          "name": "rtm-flags",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"rtm-family","type":"u8","offset":0,"len":1},
+        {"name":"rtm-dst-len","type":"u8","offset":1,"len":1},
+        {"name":"rtm-src-len","type":"u8","offset":2,"len":1},
+        {"name":"rtm-tos","type":"u8","offset":3,"len":1},
+        {"name":"rtm-table","type":"u8","offset":4,"len":1},
+        {"name":"rtm-protocol","type":"u8","offset":5,"len":1},
+        {"name":"rtm-scope","type":"u8","offset":6,"len":1},
+        {"name":"rtm-type","type":"u8","offset":7,"len":1,"enum":"rtm-type"},
+        {"name":"rtm-flags","type":"u32","offset":8,"len":4}
       ]
     },
     "rta-cacheinfo": {
       "name": "rta-cacheinfo",
       "size": 20,
       "members": [
-        {
-          "name": "rta-clntref",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "rta-lastuse",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "rta-expires",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "rta-error",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "rta-used",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"rta-clntref","type":"u32","offset":0,"len":4},
+        {"name":"rta-lastuse","type":"u32","offset":4,"len":4},
+        {"name":"rta-expires","type":"u32","offset":8,"len":4},
+        {"name":"rta-error","type":"u32","offset":12,"len":4},
+        {"name":"rta-used","type":"u32","offset":16,"len":4}
       ]
     }
   },
@@ -169,264 +62,60 @@ export const model: FamilyModel = {
     "route-attrs": {
       "name": "route-attrs",
       "attrs": [
-        {
-          "name": "dst",
-          "value": 1,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "src",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "iif",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "oif",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "gateway",
-          "value": 5,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "priority",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "prefsrc",
-          "value": 7,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "metrics",
-          "value": 8,
-          "type": "nest",
-          "nested": "metrics"
-        },
-        {
-          "name": "multipath",
-          "value": 9,
-          "type": "binary"
-        },
-        {
-          "name": "protoinfo",
-          "value": 10,
-          "type": "binary"
-        },
-        {
-          "name": "flow",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "cacheinfo",
-          "value": 12,
-          "type": "binary",
-          "struct": "rta-cacheinfo"
-        },
-        {
-          "name": "session",
-          "value": 13,
-          "type": "binary"
-        },
-        {
-          "name": "mp-algo",
-          "value": 14,
-          "type": "binary"
-        },
-        {
-          "name": "table",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "mark",
-          "value": 16,
-          "type": "u32"
-        },
-        {
-          "name": "mfc-stats",
-          "value": 17,
-          "type": "binary"
-        },
-        {
-          "name": "via",
-          "value": 18,
-          "type": "binary"
-        },
-        {
-          "name": "newdst",
-          "value": 19,
-          "type": "binary"
-        },
-        {
-          "name": "pref",
-          "value": 20,
-          "type": "u8"
-        },
-        {
-          "name": "encap-type",
-          "value": 21,
-          "type": "u16"
-        },
-        {
-          "name": "encap",
-          "value": 22,
-          "type": "binary"
-        },
-        {
-          "name": "expires",
-          "value": 23,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 24,
-          "type": "binary"
-        },
-        {
-          "name": "uid",
-          "value": 25,
-          "type": "u32"
-        },
-        {
-          "name": "ttl-propagate",
-          "value": 26,
-          "type": "u8"
-        },
-        {
-          "name": "ip-proto",
-          "value": 27,
-          "type": "u8"
-        },
-        {
-          "name": "sport",
-          "value": 28,
-          "type": "u16"
-        },
-        {
-          "name": "dport",
-          "value": 29,
-          "type": "u16"
-        },
-        {
-          "name": "nh-id",
-          "value": 30,
-          "type": "u32"
-        },
-        {
-          "name": "flowlabel",
-          "value": 31,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "hex"
-        }
+        {"name":"dst","value":1,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"src","value":2,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"iif","value":3,"type":"u32"},
+        {"name":"oif","value":4,"type":"u32"},
+        {"name":"gateway","value":5,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"priority","value":6,"type":"u32"},
+        {"name":"prefsrc","value":7,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"metrics","value":8,"type":"nest","nested":"metrics"},
+        {"name":"multipath","value":9,"type":"binary"},
+        {"name":"protoinfo","value":10,"type":"binary"},
+        {"name":"flow","value":11,"type":"u32"},
+        {"name":"cacheinfo","value":12,"type":"binary","struct":"rta-cacheinfo"},
+        {"name":"session","value":13,"type":"binary"},
+        {"name":"mp-algo","value":14,"type":"binary"},
+        {"name":"table","value":15,"type":"u32"},
+        {"name":"mark","value":16,"type":"u32"},
+        {"name":"mfc-stats","value":17,"type":"binary"},
+        {"name":"via","value":18,"type":"binary"},
+        {"name":"newdst","value":19,"type":"binary"},
+        {"name":"pref","value":20,"type":"u8"},
+        {"name":"encap-type","value":21,"type":"u16"},
+        {"name":"encap","value":22,"type":"binary"},
+        {"name":"expires","value":23,"type":"u32"},
+        {"name":"pad","value":24,"type":"binary"},
+        {"name":"uid","value":25,"type":"u32"},
+        {"name":"ttl-propagate","value":26,"type":"u8"},
+        {"name":"ip-proto","value":27,"type":"u8"},
+        {"name":"sport","value":28,"type":"u16"},
+        {"name":"dport","value":29,"type":"u16"},
+        {"name":"nh-id","value":30,"type":"u32"},
+        {"name":"flowlabel","value":31,"type":"u32","byteOrder":"big-endian","displayHint":"hex"}
       ]
     },
     "metrics": {
       "name": "metrics",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "lock",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "mtu",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "window",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "rtt",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "rttvar",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "ssthresh",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "cwnd",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "advmss",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "reordering",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "hoplimit",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "initcwnd",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "features",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "rto-min",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "initrwnd",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "quickack",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "cc-algo",
-          "value": 16,
-          "type": "string"
-        },
-        {
-          "name": "fastopen-no-cookie",
-          "value": 17,
-          "type": "u32"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"lock","value":1,"type":"u32"},
+        {"name":"mtu","value":2,"type":"u32"},
+        {"name":"window","value":3,"type":"u32"},
+        {"name":"rtt","value":4,"type":"u32"},
+        {"name":"rttvar","value":5,"type":"u32"},
+        {"name":"ssthresh","value":6,"type":"u32"},
+        {"name":"cwnd","value":7,"type":"u32"},
+        {"name":"advmss","value":8,"type":"u32"},
+        {"name":"reordering","value":9,"type":"u32"},
+        {"name":"hoplimit","value":10,"type":"u32"},
+        {"name":"initcwnd","value":11,"type":"u32"},
+        {"name":"features","value":12,"type":"u32"},
+        {"name":"rto-min","value":13,"type":"u32"},
+        {"name":"initrwnd","value":14,"type":"u32"},
+        {"name":"quickack","value":15,"type":"u32"},
+        {"name":"cc-algo","value":16,"type":"string"},
+        {"name":"fastopen-no-cookie","value":17,"type":"u32"}
       ]
     }
   },
@@ -436,171 +125,26 @@ export const model: FamilyModel = {
       "name": "getroute",
       "attributeSet": "route-attrs",
       "do": {
-        "request": {
-          "value": 26,
-          "attrs": [
-            "src",
-            "dst",
-            "iif",
-            "oif",
-            "ip-proto",
-            "sport",
-            "dport",
-            "mark",
-            "uid",
-            "flowlabel"
-          ]
-        },
-        "reply": {
-          "value": 24,
-          "attrs": [
-            "dst",
-            "src",
-            "iif",
-            "oif",
-            "gateway",
-            "priority",
-            "prefsrc",
-            "metrics",
-            "multipath",
-            "flow",
-            "cacheinfo",
-            "table",
-            "mark",
-            "mfc-stats",
-            "via",
-            "newdst",
-            "pref",
-            "encap-type",
-            "encap",
-            "expires",
-            "pad",
-            "uid",
-            "ttl-propagate",
-            "ip-proto",
-            "sport",
-            "dport",
-            "nh-id",
-            "flowlabel"
-          ]
-        }
+        "request": {"value":26,"attrs":["src","dst","iif","oif","ip-proto","sport","dport","mark","uid","flowlabel"]},
+        "reply": {"value":24,"attrs":["dst","src","iif","oif","gateway","priority","prefsrc","metrics","multipath","flow","cacheinfo","table","mark","mfc-stats","via","newdst","pref","encap-type","encap","expires","pad","uid","ttl-propagate","ip-proto","sport","dport","nh-id","flowlabel"]}
       },
       "dump": {
-        "request": {
-          "value": 26,
-          "attrs": []
-        },
-        "reply": {
-          "value": 24,
-          "attrs": [
-            "dst",
-            "src",
-            "iif",
-            "oif",
-            "gateway",
-            "priority",
-            "prefsrc",
-            "metrics",
-            "multipath",
-            "flow",
-            "cacheinfo",
-            "table",
-            "mark",
-            "mfc-stats",
-            "via",
-            "newdst",
-            "pref",
-            "encap-type",
-            "encap",
-            "expires",
-            "pad",
-            "uid",
-            "ttl-propagate",
-            "ip-proto",
-            "sport",
-            "dport",
-            "nh-id",
-            "flowlabel"
-          ]
-        }
+        "request": {"value":26,"attrs":[]},
+        "reply": {"value":24,"attrs":["dst","src","iif","oif","gateway","priority","prefsrc","metrics","multipath","flow","cacheinfo","table","mark","mfc-stats","via","newdst","pref","encap-type","encap","expires","pad","uid","ttl-propagate","ip-proto","sport","dport","nh-id","flowlabel"]}
       }
     },
     {
       "name": "newroute",
       "attributeSet": "route-attrs",
       "do": {
-        "request": {
-          "value": 24,
-          "attrs": [
-            "dst",
-            "src",
-            "iif",
-            "oif",
-            "gateway",
-            "priority",
-            "prefsrc",
-            "metrics",
-            "multipath",
-            "flow",
-            "cacheinfo",
-            "table",
-            "mark",
-            "mfc-stats",
-            "via",
-            "newdst",
-            "pref",
-            "encap-type",
-            "encap",
-            "expires",
-            "pad",
-            "uid",
-            "ttl-propagate",
-            "ip-proto",
-            "sport",
-            "dport",
-            "nh-id",
-            "flowlabel"
-          ]
-        }
+        "request": {"value":24,"attrs":["dst","src","iif","oif","gateway","priority","prefsrc","metrics","multipath","flow","cacheinfo","table","mark","mfc-stats","via","newdst","pref","encap-type","encap","expires","pad","uid","ttl-propagate","ip-proto","sport","dport","nh-id","flowlabel"]}
       }
     },
     {
       "name": "delroute",
       "attributeSet": "route-attrs",
       "do": {
-        "request": {
-          "value": 25,
-          "attrs": [
-            "dst",
-            "src",
-            "iif",
-            "oif",
-            "gateway",
-            "priority",
-            "prefsrc",
-            "metrics",
-            "multipath",
-            "flow",
-            "cacheinfo",
-            "table",
-            "mark",
-            "mfc-stats",
-            "via",
-            "newdst",
-            "pref",
-            "encap-type",
-            "encap",
-            "expires",
-            "pad",
-            "uid",
-            "ttl-propagate",
-            "ip-proto",
-            "sport",
-            "dport",
-            "nh-id",
-            "flowlabel"
-          ]
-        }
+        "request": {"value":25,"attrs":["dst","src","iif","oif","gateway","priority","prefsrc","metrics","multipath","flow","cacheinfo","table","mark","mfc-stats","via","newdst","pref","encap-type","encap","expires","pad","uid","ttl-propagate","ip-proto","sport","dport","nh-id","flowlabel"]}
       }
     }
   ],

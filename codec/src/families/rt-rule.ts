@@ -15,42 +15,15 @@ export const model: FamilyModel = {
       "name": "fr-act",
       "flags": false,
       "entries": [
-        {
-          "name": "unspec",
-          "value": 0
-        },
-        {
-          "name": "to-tbl",
-          "value": 1
-        },
-        {
-          "name": "goto",
-          "value": 2
-        },
-        {
-          "name": "nop",
-          "value": 3
-        },
-        {
-          "name": "res3",
-          "value": 4
-        },
-        {
-          "name": "res4",
-          "value": 5
-        },
-        {
-          "name": "blackhole",
-          "value": 6
-        },
-        {
-          "name": "unreachable",
-          "value": 7
-        },
-        {
-          "name": "prohibit",
-          "value": 8
-        }
+        {"name":"unspec","value":0},
+        {"name":"to-tbl","value":1},
+        {"name":"goto","value":2},
+        {"name":"nop","value":3},
+        {"name":"res3","value":4},
+        {"name":"res4","value":5},
+        {"name":"blackhole","value":6},
+        {"name":"unreachable","value":7},
+        {"name":"prohibit","value":8}
       ]
     }
   },
@@ -59,115 +32,39 @@ export const model: FamilyModel = {
       "name": "rtgenmsg",
       "size": 4,
       "members": [
-        {
-          "name": "family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "pad",
-          "type": "pad",
-          "offset": 1,
-          "len": 3
-        }
+        {"name":"family","type":"u8","offset":0,"len":1},
+        {"name":"pad","type":"pad","offset":1,"len":3}
       ]
     },
     "fib-rule-hdr": {
       "name": "fib-rule-hdr",
       "size": 12,
       "members": [
-        {
-          "name": "family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "dst-len",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "src-len",
-          "type": "u8",
-          "offset": 2,
-          "len": 1
-        },
-        {
-          "name": "tos",
-          "type": "u8",
-          "offset": 3,
-          "len": 1
-        },
-        {
-          "name": "table",
-          "type": "u8",
-          "offset": 4,
-          "len": 1
-        },
-        {
-          "name": "res1",
-          "type": "pad",
-          "offset": 5,
-          "len": 1
-        },
-        {
-          "name": "res2",
-          "type": "pad",
-          "offset": 6,
-          "len": 1
-        },
-        {
-          "name": "action",
-          "type": "u8",
-          "offset": 7,
-          "len": 1,
-          "enum": "fr-act"
-        },
-        {
-          "name": "flags",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"family","type":"u8","offset":0,"len":1},
+        {"name":"dst-len","type":"u8","offset":1,"len":1},
+        {"name":"src-len","type":"u8","offset":2,"len":1},
+        {"name":"tos","type":"u8","offset":3,"len":1},
+        {"name":"table","type":"u8","offset":4,"len":1},
+        {"name":"res1","type":"pad","offset":5,"len":1},
+        {"name":"res2","type":"pad","offset":6,"len":1},
+        {"name":"action","type":"u8","offset":7,"len":1,"enum":"fr-act"},
+        {"name":"flags","type":"u32","offset":8,"len":4}
       ]
     },
     "fib-rule-port-range": {
       "name": "fib-rule-port-range",
       "size": 4,
       "members": [
-        {
-          "name": "start",
-          "type": "u16",
-          "offset": 0,
-          "len": 2
-        },
-        {
-          "name": "end",
-          "type": "u16",
-          "offset": 2,
-          "len": 2
-        }
+        {"name":"start","type":"u16","offset":0,"len":2},
+        {"name":"end","type":"u16","offset":2,"len":2}
       ]
     },
     "fib-rule-uid-range": {
       "name": "fib-rule-uid-range",
       "size": 8,
       "members": [
-        {
-          "name": "start",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "end",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"start","type":"u32","offset":0,"len":4},
+        {"name":"end","type":"u32","offset":4,"len":4}
       ]
     }
   },
@@ -175,171 +72,36 @@ export const model: FamilyModel = {
     "fib-rule-attrs": {
       "name": "fib-rule-attrs",
       "attrs": [
-        {
-          "name": "dst",
-          "value": 1,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "src",
-          "value": 2,
-          "type": "binary",
-          "displayHint": "ipv4-or-v6"
-        },
-        {
-          "name": "iifname",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "goto",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "unused2",
-          "value": 5,
-          "type": "pad"
-        },
-        {
-          "name": "priority",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "unused3",
-          "value": 7,
-          "type": "pad"
-        },
-        {
-          "name": "unused4",
-          "value": 8,
-          "type": "pad"
-        },
-        {
-          "name": "unused5",
-          "value": 9,
-          "type": "pad"
-        },
-        {
-          "name": "fwmark",
-          "value": 10,
-          "type": "u32",
-          "displayHint": "hex"
-        },
-        {
-          "name": "flow",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "tun-id",
-          "value": 12,
-          "type": "u64"
-        },
-        {
-          "name": "suppress-ifgroup",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "suppress-prefixlen",
-          "value": 14,
-          "type": "u32",
-          "displayHint": "hex"
-        },
-        {
-          "name": "table",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "fwmask",
-          "value": 16,
-          "type": "u32",
-          "displayHint": "hex"
-        },
-        {
-          "name": "oifname",
-          "value": 17,
-          "type": "string"
-        },
-        {
-          "name": "pad",
-          "value": 18,
-          "type": "pad"
-        },
-        {
-          "name": "l3mdev",
-          "value": 19,
-          "type": "u8"
-        },
-        {
-          "name": "uid-range",
-          "value": 20,
-          "type": "binary",
-          "struct": "fib-rule-uid-range"
-        },
-        {
-          "name": "protocol",
-          "value": 21,
-          "type": "u8"
-        },
-        {
-          "name": "ip-proto",
-          "value": 22,
-          "type": "u8"
-        },
-        {
-          "name": "sport-range",
-          "value": 23,
-          "type": "binary",
-          "struct": "fib-rule-port-range"
-        },
-        {
-          "name": "dport-range",
-          "value": 24,
-          "type": "binary",
-          "struct": "fib-rule-port-range"
-        },
-        {
-          "name": "dscp",
-          "value": 25,
-          "type": "u8"
-        },
-        {
-          "name": "flowlabel",
-          "value": 26,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "hex"
-        },
-        {
-          "name": "flowlabel-mask",
-          "value": 27,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "hex"
-        },
-        {
-          "name": "sport-mask",
-          "value": 28,
-          "type": "u16",
-          "displayHint": "hex"
-        },
-        {
-          "name": "dport-mask",
-          "value": 29,
-          "type": "u16",
-          "displayHint": "hex"
-        },
-        {
-          "name": "dscp-mask",
-          "value": 30,
-          "type": "u8",
-          "displayHint": "hex"
-        }
+        {"name":"dst","value":1,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"src","value":2,"type":"binary","displayHint":"ipv4-or-v6"},
+        {"name":"iifname","value":3,"type":"string"},
+        {"name":"goto","value":4,"type":"u32"},
+        {"name":"unused2","value":5,"type":"pad"},
+        {"name":"priority","value":6,"type":"u32"},
+        {"name":"unused3","value":7,"type":"pad"},
+        {"name":"unused4","value":8,"type":"pad"},
+        {"name":"unused5","value":9,"type":"pad"},
+        {"name":"fwmark","value":10,"type":"u32","displayHint":"hex"},
+        {"name":"flow","value":11,"type":"u32"},
+        {"name":"tun-id","value":12,"type":"u64"},
+        {"name":"suppress-ifgroup","value":13,"type":"u32"},
+        {"name":"suppress-prefixlen","value":14,"type":"u32","displayHint":"hex"},
+        {"name":"table","value":15,"type":"u32"},
+        {"name":"fwmask","value":16,"type":"u32","displayHint":"hex"},
+        {"name":"oifname","value":17,"type":"string"},
+        {"name":"pad","value":18,"type":"pad"},
+        {"name":"l3mdev","value":19,"type":"u8"},
+        {"name":"uid-range","value":20,"type":"binary","struct":"fib-rule-uid-range"},
+        {"name":"protocol","value":21,"type":"u8"},
+        {"name":"ip-proto","value":22,"type":"u8"},
+        {"name":"sport-range","value":23,"type":"binary","struct":"fib-rule-port-range"},
+        {"name":"dport-range","value":24,"type":"binary","struct":"fib-rule-port-range"},
+        {"name":"dscp","value":25,"type":"u8"},
+        {"name":"flowlabel","value":26,"type":"u32","byteOrder":"big-endian","displayHint":"hex"},
+        {"name":"flowlabel-mask","value":27,"type":"u32","byteOrder":"big-endian","displayHint":"hex"},
+        {"name":"sport-mask","value":28,"type":"u16","displayHint":"hex"},
+        {"name":"dport-mask","value":29,"type":"u16","displayHint":"hex"},
+        {"name":"dscp-mask","value":30,"type":"u8","displayHint":"hex"}
       ]
     }
   },
@@ -349,132 +111,36 @@ export const model: FamilyModel = {
       "name": "newrule",
       "attributeSet": "fib-rule-attrs",
       "do": {
-        "request": {
-          "value": 32,
-          "attrs": [
-            "iifname",
-            "oifname",
-            "priority",
-            "fwmark",
-            "flow",
-            "tun-id",
-            "fwmask",
-            "table",
-            "suppress-prefixlen",
-            "suppress-ifgroup",
-            "goto",
-            "l3mdev",
-            "uid-range",
-            "protocol",
-            "ip-proto",
-            "sport-range",
-            "dport-range",
-            "dscp",
-            "flowlabel",
-            "flowlabel-mask",
-            "sport-mask",
-            "dport-mask",
-            "dscp-mask"
-          ]
-        }
+        "request": {"value":32,"attrs":["iifname","oifname","priority","fwmark","flow","tun-id","fwmask","table","suppress-prefixlen","suppress-ifgroup","goto","l3mdev","uid-range","protocol","ip-proto","sport-range","dport-range","dscp","flowlabel","flowlabel-mask","sport-mask","dport-mask","dscp-mask"]}
       }
     },
     {
       "name": "newrule-ntf",
-      "notify": {
-        "op": "getrule",
-        "value": 32
-      }
+      "notify": {"op":"getrule","value":32}
     },
     {
       "name": "delrule",
       "attributeSet": "fib-rule-attrs",
       "do": {
-        "request": {
-          "value": 33,
-          "attrs": [
-            "iifname",
-            "oifname",
-            "priority",
-            "fwmark",
-            "flow",
-            "tun-id",
-            "fwmask",
-            "table",
-            "suppress-prefixlen",
-            "suppress-ifgroup",
-            "goto",
-            "l3mdev",
-            "uid-range",
-            "protocol",
-            "ip-proto",
-            "sport-range",
-            "dport-range",
-            "dscp",
-            "flowlabel",
-            "flowlabel-mask",
-            "sport-mask",
-            "dport-mask",
-            "dscp-mask"
-          ]
-        }
+        "request": {"value":33,"attrs":["iifname","oifname","priority","fwmark","flow","tun-id","fwmask","table","suppress-prefixlen","suppress-ifgroup","goto","l3mdev","uid-range","protocol","ip-proto","sport-range","dport-range","dscp","flowlabel","flowlabel-mask","sport-mask","dport-mask","dscp-mask"]}
       }
     },
     {
       "name": "delrule-ntf",
-      "notify": {
-        "op": "getrule",
-        "value": 33
-      }
+      "notify": {"op":"getrule","value":33}
     },
     {
       "name": "getrule",
       "attributeSet": "fib-rule-attrs",
       "dump": {
-        "request": {
-          "value": 34,
-          "attrs": []
-        },
-        "reply": {
-          "value": 32,
-          "attrs": [
-            "iifname",
-            "oifname",
-            "priority",
-            "fwmark",
-            "flow",
-            "tun-id",
-            "fwmask",
-            "table",
-            "suppress-prefixlen",
-            "suppress-ifgroup",
-            "goto",
-            "l3mdev",
-            "uid-range",
-            "protocol",
-            "ip-proto",
-            "sport-range",
-            "dport-range",
-            "dscp",
-            "flowlabel",
-            "flowlabel-mask",
-            "sport-mask",
-            "dport-mask",
-            "dscp-mask"
-          ]
-        }
+        "request": {"value":34,"attrs":[]},
+        "reply": {"value":32,"attrs":["iifname","oifname","priority","fwmark","flow","tun-id","fwmask","table","suppress-prefixlen","suppress-ifgroup","goto","l3mdev","uid-range","protocol","ip-proto","sport-range","dport-range","dscp","flowlabel","flowlabel-mask","sport-mask","dport-mask","dscp-mask"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "rtnlgrp-ipv4-rule",
-      "value": 8
-    },
-    {
-      "name": "rtnlgrp-ipv6-rule",
-      "value": 19
-    }
+    {"name":"rtnlgrp-ipv4-rule","value":8},
+    {"name":"rtnlgrp-ipv6-rule","value":19}
   ],
   "fixedHeader": "fib-rule-hdr"
 };

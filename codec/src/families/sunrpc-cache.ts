@@ -15,14 +15,8 @@ export const model: FamilyModel = {
       "name": "cache-type",
       "flags": true,
       "entries": [
-        {
-          "name": "ip_map",
-          "value": 1
-        },
-        {
-          "name": "unix_gid",
-          "value": 2
-        }
+        {"name":"ip_map","value":1},
+        {"name":"unix_gid","value":2}
       ]
     }
   },
@@ -31,114 +25,46 @@ export const model: FamilyModel = {
     "cache-notify": {
       "name": "cache-notify",
       "attrs": [
-        {
-          "name": "cache-type",
-          "value": 1,
-          "type": "u32",
-          "enum": "cache-type"
-        }
+        {"name":"cache-type","value":1,"type":"u32","enum":"cache-type"}
       ]
     },
     "ip-map": {
       "name": "ip-map",
       "attrs": [
-        {
-          "name": "seqno",
-          "value": 1,
-          "type": "u64"
-        },
-        {
-          "name": "class",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "addr",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "domain",
-          "value": 4,
-          "type": "string"
-        },
-        {
-          "name": "negative",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "expiry",
-          "value": 6,
-          "type": "u64"
-        }
+        {"name":"seqno","value":1,"type":"u64"},
+        {"name":"class","value":2,"type":"string"},
+        {"name":"addr","value":3,"type":"string"},
+        {"name":"domain","value":4,"type":"string"},
+        {"name":"negative","value":5,"type":"flag"},
+        {"name":"expiry","value":6,"type":"u64"}
       ]
     },
     "ip-map-reqs": {
       "name": "ip-map-reqs",
       "attrs": [
-        {
-          "name": "requests",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "ip-map"
-        }
+        {"name":"requests","value":1,"type":"nest","multiAttr":true,"nested":"ip-map"}
       ]
     },
     "unix-gid": {
       "name": "unix-gid",
       "attrs": [
-        {
-          "name": "seqno",
-          "value": 1,
-          "type": "u64"
-        },
-        {
-          "name": "uid",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "gids",
-          "value": 3,
-          "type": "u32",
-          "multiAttr": true
-        },
-        {
-          "name": "negative",
-          "value": 4,
-          "type": "flag"
-        },
-        {
-          "name": "expiry",
-          "value": 5,
-          "type": "u64"
-        }
+        {"name":"seqno","value":1,"type":"u64"},
+        {"name":"uid","value":2,"type":"u32"},
+        {"name":"gids","value":3,"type":"u32","multiAttr":true},
+        {"name":"negative","value":4,"type":"flag"},
+        {"name":"expiry","value":5,"type":"u64"}
       ]
     },
     "unix-gid-reqs": {
       "name": "unix-gid-reqs",
       "attrs": [
-        {
-          "name": "requests",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "unix-gid"
-        }
+        {"name":"requests","value":1,"type":"nest","multiAttr":true,"nested":"unix-gid"}
       ]
     },
     "cache-flush": {
       "name": "cache-flush",
       "attrs": [
-        {
-          "name": "mask",
-          "value": 1,
-          "type": "u32",
-          "enum": "cache-type",
-          "enumAsFlags": true
-        }
+        {"name":"mask","value":1,"type":"u32","enum":"cache-type","enumAsFlags":true}
       ]
     }
   },
@@ -149,24 +75,14 @@ export const model: FamilyModel = {
       "attributeSet": "cache-notify",
       "mcgrp": "exportd",
       "value": 1,
-      "event": {
-        "value": 1,
-        "attrs": [
-          "cache-type"
-        ]
-      }
+      "event": {"value":1,"attrs":["cache-type"]}
     },
     {
       "name": "ip-map-get-reqs",
       "attributeSet": "ip-map-reqs",
       "value": 2,
       "dump": {
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "requests"
-          ]
-        }
+        "reply": {"value":2,"attrs":["requests"]}
       }
     },
     {
@@ -174,12 +90,7 @@ export const model: FamilyModel = {
       "attributeSet": "ip-map-reqs",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "requests"
-          ]
-        }
+        "request": {"value":3,"attrs":["requests"]}
       }
     },
     {
@@ -187,12 +98,7 @@ export const model: FamilyModel = {
       "attributeSet": "unix-gid-reqs",
       "value": 4,
       "dump": {
-        "reply": {
-          "value": 4,
-          "attrs": [
-            "requests"
-          ]
-        }
+        "reply": {"value":4,"attrs":["requests"]}
       }
     },
     {
@@ -200,12 +106,7 @@ export const model: FamilyModel = {
       "attributeSet": "unix-gid-reqs",
       "value": 5,
       "do": {
-        "request": {
-          "value": 5,
-          "attrs": [
-            "requests"
-          ]
-        }
+        "request": {"value":5,"attrs":["requests"]}
       }
     },
     {
@@ -213,22 +114,13 @@ export const model: FamilyModel = {
       "attributeSet": "cache-flush",
       "value": 6,
       "do": {
-        "request": {
-          "value": 6,
-          "attrs": [
-            "mask"
-          ]
-        }
+        "request": {"value":6,"attrs":["mask"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "none"
-    },
-    {
-      "name": "exportd"
-    }
+    {"name":"none"},
+    {"name":"exportd"}
   ]
 };
 

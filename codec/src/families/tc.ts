@@ -16,116 +16,56 @@ export const model: FamilyModel = {
       "name": "cls-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "skip-hw",
-          "value": 1
-        },
-        {
-          "name": "skip-sw",
-          "value": 2
-        },
-        {
-          "name": "in-hw",
-          "value": 4
-        },
-        {
-          "name": "not-in-nw",
-          "value": 8
-        },
-        {
-          "name": "verbose",
-          "value": 16
-        }
+        {"name":"skip-hw","value":1},
+        {"name":"skip-sw","value":2},
+        {"name":"in-hw","value":4},
+        {"name":"not-in-nw","value":8},
+        {"name":"verbose","value":16}
       ]
     },
     "flower-key-ctrl-flags": {
       "name": "flower-key-ctrl-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "frag",
-          "value": 1
-        },
-        {
-          "name": "firstfrag",
-          "value": 2
-        },
-        {
-          "name": "tuncsum",
-          "value": 4
-        },
-        {
-          "name": "tundf",
-          "value": 8
-        },
-        {
-          "name": "tunoam",
-          "value": 16
-        },
-        {
-          "name": "tuncrit",
-          "value": 32
-        }
+        {"name":"frag","value":1},
+        {"name":"firstfrag","value":2},
+        {"name":"tuncsum","value":4},
+        {"name":"tundf","value":8},
+        {"name":"tunoam","value":16},
+        {"name":"tuncrit","value":32}
       ]
     },
     "dualpi2-drop-overload": {
       "name": "dualpi2-drop-overload",
       "flags": false,
       "entries": [
-        {
-          "name": "overflow",
-          "value": 0
-        },
-        {
-          "name": "drop",
-          "value": 1
-        }
+        {"name":"overflow","value":0},
+        {"name":"drop","value":1}
       ]
     },
     "dualpi2-drop-early": {
       "name": "dualpi2-drop-early",
       "flags": false,
       "entries": [
-        {
-          "name": "drop-dequeue",
-          "value": 0
-        },
-        {
-          "name": "drop-enqueue",
-          "value": 1
-        }
+        {"name":"drop-dequeue","value":0},
+        {"name":"drop-enqueue","value":1}
       ]
     },
     "dualpi2-ecn-mask": {
       "name": "dualpi2-ecn-mask",
       "flags": false,
       "entries": [
-        {
-          "name": "l4s-ect",
-          "value": 1
-        },
-        {
-          "name": "cla-ect",
-          "value": 2
-        },
-        {
-          "name": "any-ect",
-          "value": 3
-        }
+        {"name":"l4s-ect","value":1},
+        {"name":"cla-ect","value":2},
+        {"name":"any-ect","value":3}
       ]
     },
     "dualpi2-split-gso": {
       "name": "dualpi2-split-gso",
       "flags": false,
       "entries": [
-        {
-          "name": "no-split-gso",
-          "value": 0
-        },
-        {
-          "name": "split-gso",
-          "value": 1
-        }
+        {"name":"no-split-gso","value":0},
+        {"name":"split-gso","value":1}
       ]
     }
   },
@@ -134,2504 +74,745 @@ export const model: FamilyModel = {
       "name": "tcmsg",
       "size": 20,
       "members": [
-        {
-          "name": "family",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "pad",
-          "type": "pad",
-          "offset": 1,
-          "len": 3
-        },
-        {
-          "name": "ifindex",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "handle",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "parent",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "info",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"family","type":"u8","offset":0,"len":1},
+        {"name":"pad","type":"pad","offset":1,"len":3},
+        {"name":"ifindex","type":"s32","offset":4,"len":4},
+        {"name":"handle","type":"u32","offset":8,"len":4},
+        {"name":"parent","type":"u32","offset":12,"len":4},
+        {"name":"info","type":"u32","offset":16,"len":4}
       ]
     },
     "tc-stats": {
       "name": "tc-stats",
       "size": 36,
       "members": [
-        {
-          "name": "bytes",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "packets",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "drops",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "overlimits",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "bps",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "pps",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "qlen",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "backlog",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        }
+        {"name":"bytes","type":"u64","offset":0,"len":8},
+        {"name":"packets","type":"u32","offset":8,"len":4},
+        {"name":"drops","type":"u32","offset":12,"len":4},
+        {"name":"overlimits","type":"u32","offset":16,"len":4},
+        {"name":"bps","type":"u32","offset":20,"len":4},
+        {"name":"pps","type":"u32","offset":24,"len":4},
+        {"name":"qlen","type":"u32","offset":28,"len":4},
+        {"name":"backlog","type":"u32","offset":32,"len":4}
       ]
     },
     "tc-cbs-qopt": {
       "name": "tc-cbs-qopt",
       "size": 20,
       "members": [
-        {
-          "name": "offload",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "pad",
-          "type": "pad",
-          "offset": 1,
-          "len": 3
-        },
-        {
-          "name": "hicredit",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "locredit",
-          "type": "s32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "idleslope",
-          "type": "s32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "sendslope",
-          "type": "s32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"offload","type":"u8","offset":0,"len":1},
+        {"name":"pad","type":"pad","offset":1,"len":3},
+        {"name":"hicredit","type":"s32","offset":4,"len":4},
+        {"name":"locredit","type":"s32","offset":8,"len":4},
+        {"name":"idleslope","type":"s32","offset":12,"len":4},
+        {"name":"sendslope","type":"s32","offset":16,"len":4}
       ]
     },
     "tc-etf-qopt": {
       "name": "tc-etf-qopt",
       "size": 12,
       "members": [
-        {
-          "name": "delta",
-          "type": "s32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "clockid",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "flags",
-          "type": "s32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"delta","type":"s32","offset":0,"len":4},
+        {"name":"clockid","type":"s32","offset":4,"len":4},
+        {"name":"flags","type":"s32","offset":8,"len":4}
       ]
     },
     "tc-fifo-qopt": {
       "name": "tc-fifo-qopt",
       "size": 4,
       "members": [
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        }
+        {"name":"limit","type":"u32","offset":0,"len":4}
       ]
     },
     "tc-ratespec": {
       "name": "tc-ratespec",
       "size": 12,
       "members": [
-        {
-          "name": "cell-log",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "linklayer",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "overhead",
-          "type": "u16",
-          "offset": 2,
-          "len": 2
-        },
-        {
-          "name": "cell-align",
-          "type": "s16",
-          "offset": 4,
-          "len": 2
-        },
-        {
-          "name": "mpu",
-          "type": "u16",
-          "offset": 6,
-          "len": 2
-        },
-        {
-          "name": "rate",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"cell-log","type":"u8","offset":0,"len":1},
+        {"name":"linklayer","type":"u8","offset":1,"len":1},
+        {"name":"overhead","type":"u16","offset":2,"len":2},
+        {"name":"cell-align","type":"s16","offset":4,"len":2},
+        {"name":"mpu","type":"u16","offset":6,"len":2},
+        {"name":"rate","type":"u32","offset":8,"len":4}
       ]
     },
     "tc-htb-opt": {
       "name": "tc-htb-opt",
       "size": 44,
       "members": [
-        {
-          "name": "rate",
-          "type": "binary",
-          "offset": 0,
-          "len": 12,
-          "struct": "tc-ratespec"
-        },
-        {
-          "name": "ceil",
-          "type": "binary",
-          "offset": 12,
-          "len": 12,
-          "struct": "tc-ratespec"
-        },
-        {
-          "name": "buffer",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "cbuffer",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "quantum",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        },
-        {
-          "name": "level",
-          "type": "u32",
-          "offset": 36,
-          "len": 4
-        },
-        {
-          "name": "prio",
-          "type": "u32",
-          "offset": 40,
-          "len": 4
-        }
+        {"name":"rate","type":"binary","offset":0,"len":12,"struct":"tc-ratespec"},
+        {"name":"ceil","type":"binary","offset":12,"len":12,"struct":"tc-ratespec"},
+        {"name":"buffer","type":"u32","offset":24,"len":4},
+        {"name":"cbuffer","type":"u32","offset":28,"len":4},
+        {"name":"quantum","type":"u32","offset":32,"len":4},
+        {"name":"level","type":"u32","offset":36,"len":4},
+        {"name":"prio","type":"u32","offset":40,"len":4}
       ]
     },
     "tc-htb-glob": {
       "name": "tc-htb-glob",
       "size": 20,
       "members": [
-        {
-          "name": "version",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "rate2quantum",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "defcls",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "debug",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "direct-pkts",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"version","type":"u32","offset":0,"len":4},
+        {"name":"rate2quantum","type":"u32","offset":4,"len":4},
+        {"name":"defcls","type":"u32","offset":8,"len":4},
+        {"name":"debug","type":"u32","offset":12,"len":4},
+        {"name":"direct-pkts","type":"u32","offset":16,"len":4}
       ]
     },
     "tc-gred-qopt": {
       "name": "tc-gred-qopt",
       "size": 52,
       "members": [
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "qth-min",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "qth-max",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "DP",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "backlog",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "qave",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "forced",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "early",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "other",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        },
-        {
-          "name": "pdrop",
-          "type": "u32",
-          "offset": 36,
-          "len": 4
-        },
-        {
-          "name": "Wlog",
-          "type": "u8",
-          "offset": 40,
-          "len": 1
-        },
-        {
-          "name": "Plog",
-          "type": "u8",
-          "offset": 41,
-          "len": 1
-        },
-        {
-          "name": "Scell-log",
-          "type": "u8",
-          "offset": 42,
-          "len": 1
-        },
-        {
-          "name": "prio",
-          "type": "u8",
-          "offset": 43,
-          "len": 1
-        },
-        {
-          "name": "packets",
-          "type": "u32",
-          "offset": 44,
-          "len": 4
-        },
-        {
-          "name": "bytesin",
-          "type": "u32",
-          "offset": 48,
-          "len": 4
-        }
+        {"name":"limit","type":"u32","offset":0,"len":4},
+        {"name":"qth-min","type":"u32","offset":4,"len":4},
+        {"name":"qth-max","type":"u32","offset":8,"len":4},
+        {"name":"DP","type":"u32","offset":12,"len":4},
+        {"name":"backlog","type":"u32","offset":16,"len":4},
+        {"name":"qave","type":"u32","offset":20,"len":4},
+        {"name":"forced","type":"u32","offset":24,"len":4},
+        {"name":"early","type":"u32","offset":28,"len":4},
+        {"name":"other","type":"u32","offset":32,"len":4},
+        {"name":"pdrop","type":"u32","offset":36,"len":4},
+        {"name":"Wlog","type":"u8","offset":40,"len":1},
+        {"name":"Plog","type":"u8","offset":41,"len":1},
+        {"name":"Scell-log","type":"u8","offset":42,"len":1},
+        {"name":"prio","type":"u8","offset":43,"len":1},
+        {"name":"packets","type":"u32","offset":44,"len":4},
+        {"name":"bytesin","type":"u32","offset":48,"len":4}
       ]
     },
     "tc-gred-sopt": {
       "name": "tc-gred-sopt",
       "size": 12,
       "members": [
-        {
-          "name": "DPs",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "def-DP",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "grio",
-          "type": "u8",
-          "offset": 8,
-          "len": 1
-        },
-        {
-          "name": "flags",
-          "type": "u8",
-          "offset": 9,
-          "len": 1
-        },
-        {
-          "name": "pad",
-          "type": "pad",
-          "offset": 10,
-          "len": 2
-        }
+        {"name":"DPs","type":"u32","offset":0,"len":4},
+        {"name":"def-DP","type":"u32","offset":4,"len":4},
+        {"name":"grio","type":"u8","offset":8,"len":1},
+        {"name":"flags","type":"u8","offset":9,"len":1},
+        {"name":"pad","type":"pad","offset":10,"len":2}
       ]
     },
     "tc-hfsc-qopt": {
       "name": "tc-hfsc-qopt",
       "size": 2,
       "members": [
-        {
-          "name": "defcls",
-          "type": "u16",
-          "offset": 0,
-          "len": 2
-        }
+        {"name":"defcls","type":"u16","offset":0,"len":2}
       ]
     },
     "tc-mqprio-qopt": {
       "name": "tc-mqprio-qopt",
       "size": 82,
       "members": [
-        {
-          "name": "num-tc",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "prio-tc-map",
-          "type": "binary",
-          "offset": 1,
-          "len": 16
-        },
-        {
-          "name": "hw",
-          "type": "u8",
-          "offset": 17,
-          "len": 1
-        },
-        {
-          "name": "count",
-          "type": "binary",
-          "offset": 18,
-          "len": 32
-        },
-        {
-          "name": "offset",
-          "type": "binary",
-          "offset": 50,
-          "len": 32
-        }
+        {"name":"num-tc","type":"u8","offset":0,"len":1},
+        {"name":"prio-tc-map","type":"binary","offset":1,"len":16},
+        {"name":"hw","type":"u8","offset":17,"len":1},
+        {"name":"count","type":"binary","offset":18,"len":32},
+        {"name":"offset","type":"binary","offset":50,"len":32}
       ]
     },
     "tc-multiq-qopt": {
       "name": "tc-multiq-qopt",
       "size": 4,
       "members": [
-        {
-          "name": "bands",
-          "type": "u16",
-          "offset": 0,
-          "len": 2
-        },
-        {
-          "name": "max-bands",
-          "type": "u16",
-          "offset": 2,
-          "len": 2
-        }
+        {"name":"bands","type":"u16","offset":0,"len":2},
+        {"name":"max-bands","type":"u16","offset":2,"len":2}
       ]
     },
     "tc-netem-qopt": {
       "name": "tc-netem-qopt",
       "size": 24,
       "members": [
-        {
-          "name": "latency",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "loss",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "gap",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "duplicate",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "jitter",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        }
+        {"name":"latency","type":"u32","offset":0,"len":4},
+        {"name":"limit","type":"u32","offset":4,"len":4},
+        {"name":"loss","type":"u32","offset":8,"len":4},
+        {"name":"gap","type":"u32","offset":12,"len":4},
+        {"name":"duplicate","type":"u32","offset":16,"len":4},
+        {"name":"jitter","type":"u32","offset":20,"len":4}
       ]
     },
     "tc-netem-gimodel": {
       "name": "tc-netem-gimodel",
       "size": 20,
       "members": [
-        {
-          "name": "p13",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "p31",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "p32",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "p14",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "p23",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"p13","type":"u32","offset":0,"len":4},
+        {"name":"p31","type":"u32","offset":4,"len":4},
+        {"name":"p32","type":"u32","offset":8,"len":4},
+        {"name":"p14","type":"u32","offset":12,"len":4},
+        {"name":"p23","type":"u32","offset":16,"len":4}
       ]
     },
     "tc-netem-gemodel": {
       "name": "tc-netem-gemodel",
       "size": 16,
       "members": [
-        {
-          "name": "p",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "r",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "h",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "k1",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"p","type":"u32","offset":0,"len":4},
+        {"name":"r","type":"u32","offset":4,"len":4},
+        {"name":"h","type":"u32","offset":8,"len":4},
+        {"name":"k1","type":"u32","offset":12,"len":4}
       ]
     },
     "tc-netem-corr": {
       "name": "tc-netem-corr",
       "size": 12,
       "members": [
-        {
-          "name": "delay-corr",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "loss-corr",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "dup-corr",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"delay-corr","type":"u32","offset":0,"len":4},
+        {"name":"loss-corr","type":"u32","offset":4,"len":4},
+        {"name":"dup-corr","type":"u32","offset":8,"len":4}
       ]
     },
     "tc-netem-reorder": {
       "name": "tc-netem-reorder",
       "size": 8,
       "members": [
-        {
-          "name": "probability",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "correlation",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"probability","type":"u32","offset":0,"len":4},
+        {"name":"correlation","type":"u32","offset":4,"len":4}
       ]
     },
     "tc-netem-corrupt": {
       "name": "tc-netem-corrupt",
       "size": 8,
       "members": [
-        {
-          "name": "probability",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "correlation",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"probability","type":"u32","offset":0,"len":4},
+        {"name":"correlation","type":"u32","offset":4,"len":4}
       ]
     },
     "tc-netem-rate": {
       "name": "tc-netem-rate",
       "size": 16,
       "members": [
-        {
-          "name": "rate",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "packet-overhead",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "cell-size",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "cell-overhead",
-          "type": "s32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"rate","type":"u32","offset":0,"len":4},
+        {"name":"packet-overhead","type":"s32","offset":4,"len":4},
+        {"name":"cell-size","type":"u32","offset":8,"len":4},
+        {"name":"cell-overhead","type":"s32","offset":12,"len":4}
       ]
     },
     "tc-netem-slot": {
       "name": "tc-netem-slot",
       "size": 40,
       "members": [
-        {
-          "name": "min-delay",
-          "type": "s64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "max-delay",
-          "type": "s64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "max-packets",
-          "type": "s32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "max-bytes",
-          "type": "s32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "dist-delay",
-          "type": "s64",
-          "offset": 24,
-          "len": 8
-        },
-        {
-          "name": "dist-jitter",
-          "type": "s64",
-          "offset": 32,
-          "len": 8
-        }
+        {"name":"min-delay","type":"s64","offset":0,"len":8},
+        {"name":"max-delay","type":"s64","offset":8,"len":8},
+        {"name":"max-packets","type":"s32","offset":16,"len":4},
+        {"name":"max-bytes","type":"s32","offset":20,"len":4},
+        {"name":"dist-delay","type":"s64","offset":24,"len":8},
+        {"name":"dist-jitter","type":"s64","offset":32,"len":8}
       ]
     },
     "tc-plug-qopt": {
       "name": "tc-plug-qopt",
       "size": 8,
       "members": [
-        {
-          "name": "action",
-          "type": "s32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"action","type":"s32","offset":0,"len":4},
+        {"name":"limit","type":"u32","offset":4,"len":4}
       ]
     },
     "tc-prio-qopt": {
       "name": "tc-prio-qopt",
       "size": 20,
       "members": [
-        {
-          "name": "bands",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "priomap",
-          "type": "binary",
-          "offset": 4,
-          "len": 16
-        }
+        {"name":"bands","type":"u32","offset":0,"len":4},
+        {"name":"priomap","type":"binary","offset":4,"len":16}
       ]
     },
     "tc-red-qopt": {
       "name": "tc-red-qopt",
       "size": 16,
       "members": [
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "qth-min",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "qth-max",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "Wlog",
-          "type": "u8",
-          "offset": 12,
-          "len": 1
-        },
-        {
-          "name": "Plog",
-          "type": "u8",
-          "offset": 13,
-          "len": 1
-        },
-        {
-          "name": "Scell-log",
-          "type": "u8",
-          "offset": 14,
-          "len": 1
-        },
-        {
-          "name": "flags",
-          "type": "u8",
-          "offset": 15,
-          "len": 1
-        }
+        {"name":"limit","type":"u32","offset":0,"len":4},
+        {"name":"qth-min","type":"u32","offset":4,"len":4},
+        {"name":"qth-max","type":"u32","offset":8,"len":4},
+        {"name":"Wlog","type":"u8","offset":12,"len":1},
+        {"name":"Plog","type":"u8","offset":13,"len":1},
+        {"name":"Scell-log","type":"u8","offset":14,"len":1},
+        {"name":"flags","type":"u8","offset":15,"len":1}
       ]
     },
     "tc-sfb-qopt": {
       "name": "tc-sfb-qopt",
       "size": 36,
       "members": [
-        {
-          "name": "rehash-interval",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "warmup-time",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "max",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "bin-size",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "increment",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "decrement",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "penalty-rate",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "penalty-burst",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        }
+        {"name":"rehash-interval","type":"u32","offset":0,"len":4},
+        {"name":"warmup-time","type":"u32","offset":4,"len":4},
+        {"name":"max","type":"u32","offset":8,"len":4},
+        {"name":"bin-size","type":"u32","offset":12,"len":4},
+        {"name":"increment","type":"u32","offset":16,"len":4},
+        {"name":"decrement","type":"u32","offset":20,"len":4},
+        {"name":"limit","type":"u32","offset":24,"len":4},
+        {"name":"penalty-rate","type":"u32","offset":28,"len":4},
+        {"name":"penalty-burst","type":"u32","offset":32,"len":4}
       ]
     },
     "tc-sfq-qopt": {
       "name": "tc-sfq-qopt",
       "size": 20,
       "members": [
-        {
-          "name": "quantum",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "perturb-period",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "divisor",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "flows",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"quantum","type":"u32","offset":0,"len":4},
+        {"name":"perturb-period","type":"s32","offset":4,"len":4},
+        {"name":"limit","type":"u32","offset":8,"len":4},
+        {"name":"divisor","type":"u32","offset":12,"len":4},
+        {"name":"flows","type":"u32","offset":16,"len":4}
       ]
     },
     "tc-sfqred-stats": {
       "name": "tc-sfqred-stats",
       "size": 24,
       "members": [
-        {
-          "name": "prob-drop",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "forced-drop",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "prob-mark",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "forced-mark",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "prob-mark-head",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "forced-mark-head",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        }
+        {"name":"prob-drop","type":"u32","offset":0,"len":4},
+        {"name":"forced-drop","type":"u32","offset":4,"len":4},
+        {"name":"prob-mark","type":"u32","offset":8,"len":4},
+        {"name":"forced-mark","type":"u32","offset":12,"len":4},
+        {"name":"prob-mark-head","type":"u32","offset":16,"len":4},
+        {"name":"forced-mark-head","type":"u32","offset":20,"len":4}
       ]
     },
     "tc-sfq-qopt-v1": {
       "name": "tc-sfq-qopt-v1",
       "size": 72,
       "members": [
-        {
-          "name": "v0",
-          "type": "binary",
-          "offset": 0,
-          "len": 20,
-          "struct": "tc-sfq-qopt"
-        },
-        {
-          "name": "depth",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "headdrop",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "qth-min",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        },
-        {
-          "name": "qth-max",
-          "type": "u32",
-          "offset": 36,
-          "len": 4
-        },
-        {
-          "name": "Wlog",
-          "type": "u8",
-          "offset": 40,
-          "len": 1
-        },
-        {
-          "name": "Plog",
-          "type": "u8",
-          "offset": 41,
-          "len": 1
-        },
-        {
-          "name": "Scell-log",
-          "type": "u8",
-          "offset": 42,
-          "len": 1
-        },
-        {
-          "name": "flags",
-          "type": "u8",
-          "offset": 43,
-          "len": 1
-        },
-        {
-          "name": "max-P",
-          "type": "u32",
-          "offset": 44,
-          "len": 4
-        },
-        {
-          "name": "stats",
-          "type": "binary",
-          "offset": 48,
-          "len": 24,
-          "struct": "tc-sfqred-stats"
-        }
+        {"name":"v0","type":"binary","offset":0,"len":20,"struct":"tc-sfq-qopt"},
+        {"name":"depth","type":"u32","offset":20,"len":4},
+        {"name":"headdrop","type":"u32","offset":24,"len":4},
+        {"name":"limit","type":"u32","offset":28,"len":4},
+        {"name":"qth-min","type":"u32","offset":32,"len":4},
+        {"name":"qth-max","type":"u32","offset":36,"len":4},
+        {"name":"Wlog","type":"u8","offset":40,"len":1},
+        {"name":"Plog","type":"u8","offset":41,"len":1},
+        {"name":"Scell-log","type":"u8","offset":42,"len":1},
+        {"name":"flags","type":"u8","offset":43,"len":1},
+        {"name":"max-P","type":"u32","offset":44,"len":4},
+        {"name":"stats","type":"binary","offset":48,"len":24,"struct":"tc-sfqred-stats"}
       ]
     },
     "tc-tbf-qopt": {
       "name": "tc-tbf-qopt",
       "size": 36,
       "members": [
-        {
-          "name": "rate",
-          "type": "binary",
-          "offset": 0,
-          "len": 12,
-          "struct": "tc-ratespec"
-        },
-        {
-          "name": "peakrate",
-          "type": "binary",
-          "offset": 12,
-          "len": 12,
-          "struct": "tc-ratespec"
-        },
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "buffer",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "mtu",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        }
+        {"name":"rate","type":"binary","offset":0,"len":12,"struct":"tc-ratespec"},
+        {"name":"peakrate","type":"binary","offset":12,"len":12,"struct":"tc-ratespec"},
+        {"name":"limit","type":"u32","offset":24,"len":4},
+        {"name":"buffer","type":"u32","offset":28,"len":4},
+        {"name":"mtu","type":"u32","offset":32,"len":4}
       ]
     },
     "tc-sizespec": {
       "name": "tc-sizespec",
       "size": 24,
       "members": [
-        {
-          "name": "cell-log",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "size-log",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "cell-align",
-          "type": "s16",
-          "offset": 2,
-          "len": 2
-        },
-        {
-          "name": "overhead",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "linklayer",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "mpu",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "mtu",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "tsize",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        }
+        {"name":"cell-log","type":"u8","offset":0,"len":1},
+        {"name":"size-log","type":"u8","offset":1,"len":1},
+        {"name":"cell-align","type":"s16","offset":2,"len":2},
+        {"name":"overhead","type":"s32","offset":4,"len":4},
+        {"name":"linklayer","type":"u32","offset":8,"len":4},
+        {"name":"mpu","type":"u32","offset":12,"len":4},
+        {"name":"mtu","type":"u32","offset":16,"len":4},
+        {"name":"tsize","type":"u32","offset":20,"len":4}
       ]
     },
     "gnet-estimator": {
       "name": "gnet-estimator",
       "size": 2,
       "members": [
-        {
-          "name": "interval",
-          "type": "s8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "ewma-log",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        }
+        {"name":"interval","type":"s8","offset":0,"len":1},
+        {"name":"ewma-log","type":"u8","offset":1,"len":1}
       ]
     },
     "tc-choke-xstats": {
       "name": "tc-choke-xstats",
       "size": 20,
       "members": [
-        {
-          "name": "early",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "pdrop",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "other",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "marked",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "matched",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"early","type":"u32","offset":0,"len":4},
+        {"name":"pdrop","type":"u32","offset":4,"len":4},
+        {"name":"other","type":"u32","offset":8,"len":4},
+        {"name":"marked","type":"u32","offset":12,"len":4},
+        {"name":"matched","type":"u32","offset":16,"len":4}
       ]
     },
     "tc-codel-xstats": {
       "name": "tc-codel-xstats",
       "size": 36,
       "members": [
-        {
-          "name": "maxpacket",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "count",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "lastcount",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "ldelay",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "drop-next",
-          "type": "s32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "drop-overlimit",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "ecn-mark",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "dropping",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "ce-mark",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        }
+        {"name":"maxpacket","type":"u32","offset":0,"len":4},
+        {"name":"count","type":"u32","offset":4,"len":4},
+        {"name":"lastcount","type":"u32","offset":8,"len":4},
+        {"name":"ldelay","type":"u32","offset":12,"len":4},
+        {"name":"drop-next","type":"s32","offset":16,"len":4},
+        {"name":"drop-overlimit","type":"u32","offset":20,"len":4},
+        {"name":"ecn-mark","type":"u32","offset":24,"len":4},
+        {"name":"dropping","type":"u32","offset":28,"len":4},
+        {"name":"ce-mark","type":"u32","offset":32,"len":4}
       ]
     },
     "tc-fq-codel-xstats": {
       "name": "tc-fq-codel-xstats",
       "size": 40,
       "members": [
-        {
-          "name": "type",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "maxpacket",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "drop-overlimit",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "ecn-mark",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "new-flow-count",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "new-flows-len",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "old-flows-len",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "ce-mark",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "memory-usage",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        },
-        {
-          "name": "drop-overmemory",
-          "type": "u32",
-          "offset": 36,
-          "len": 4
-        }
+        {"name":"type","type":"u32","offset":0,"len":4},
+        {"name":"maxpacket","type":"u32","offset":4,"len":4},
+        {"name":"drop-overlimit","type":"u32","offset":8,"len":4},
+        {"name":"ecn-mark","type":"u32","offset":12,"len":4},
+        {"name":"new-flow-count","type":"u32","offset":16,"len":4},
+        {"name":"new-flows-len","type":"u32","offset":20,"len":4},
+        {"name":"old-flows-len","type":"u32","offset":24,"len":4},
+        {"name":"ce-mark","type":"u32","offset":28,"len":4},
+        {"name":"memory-usage","type":"u32","offset":32,"len":4},
+        {"name":"drop-overmemory","type":"u32","offset":36,"len":4}
       ]
     },
     "tc-dualpi2-xstats": {
       "name": "tc-dualpi2-xstats",
       "size": 48,
       "members": [
-        {
-          "name": "prob",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "delay-c",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "delay-l",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "pkts-in-c",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "pkts-in-l",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "maxq",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "ecn-mark",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "step-mark",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "credit",
-          "type": "s32",
-          "offset": 32,
-          "len": 4
-        },
-        {
-          "name": "memory-used",
-          "type": "u32",
-          "offset": 36,
-          "len": 4
-        },
-        {
-          "name": "max-memory-used",
-          "type": "u32",
-          "offset": 40,
-          "len": 4
-        },
-        {
-          "name": "memory-limit",
-          "type": "u32",
-          "offset": 44,
-          "len": 4
-        }
+        {"name":"prob","type":"u32","offset":0,"len":4},
+        {"name":"delay-c","type":"u32","offset":4,"len":4},
+        {"name":"delay-l","type":"u32","offset":8,"len":4},
+        {"name":"pkts-in-c","type":"u32","offset":12,"len":4},
+        {"name":"pkts-in-l","type":"u32","offset":16,"len":4},
+        {"name":"maxq","type":"u32","offset":20,"len":4},
+        {"name":"ecn-mark","type":"u32","offset":24,"len":4},
+        {"name":"step-mark","type":"u32","offset":28,"len":4},
+        {"name":"credit","type":"s32","offset":32,"len":4},
+        {"name":"memory-used","type":"u32","offset":36,"len":4},
+        {"name":"max-memory-used","type":"u32","offset":40,"len":4},
+        {"name":"memory-limit","type":"u32","offset":44,"len":4}
       ]
     },
     "tc-fq-pie-xstats": {
       "name": "tc-fq-pie-xstats",
       "size": 36,
       "members": [
-        {
-          "name": "packets-in",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "dropped",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "overlimit",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "overmemory",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "ecn-mark",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "new-flow-count",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "new-flows-len",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "old-flows-len",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "memory-usage",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        }
+        {"name":"packets-in","type":"u32","offset":0,"len":4},
+        {"name":"dropped","type":"u32","offset":4,"len":4},
+        {"name":"overlimit","type":"u32","offset":8,"len":4},
+        {"name":"overmemory","type":"u32","offset":12,"len":4},
+        {"name":"ecn-mark","type":"u32","offset":16,"len":4},
+        {"name":"new-flow-count","type":"u32","offset":20,"len":4},
+        {"name":"new-flows-len","type":"u32","offset":24,"len":4},
+        {"name":"old-flows-len","type":"u32","offset":28,"len":4},
+        {"name":"memory-usage","type":"u32","offset":32,"len":4}
       ]
     },
     "tc-fq-qd-stats": {
       "name": "tc-fq-qd-stats",
       "size": 152,
       "members": [
-        {
-          "name": "gc-flows",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "highprio-packets",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "tcp-retrans",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        },
-        {
-          "name": "throttled",
-          "type": "u64",
-          "offset": 24,
-          "len": 8
-        },
-        {
-          "name": "flows-plimit",
-          "type": "u64",
-          "offset": 32,
-          "len": 8
-        },
-        {
-          "name": "pkts-too-long",
-          "type": "u64",
-          "offset": 40,
-          "len": 8
-        },
-        {
-          "name": "allocation-errors",
-          "type": "u64",
-          "offset": 48,
-          "len": 8
-        },
-        {
-          "name": "time-next-delayed-flow",
-          "type": "s64",
-          "offset": 56,
-          "len": 8
-        },
-        {
-          "name": "flows",
-          "type": "u32",
-          "offset": 64,
-          "len": 4
-        },
-        {
-          "name": "inactive-flows",
-          "type": "u32",
-          "offset": 68,
-          "len": 4
-        },
-        {
-          "name": "throttled-flows",
-          "type": "u32",
-          "offset": 72,
-          "len": 4
-        },
-        {
-          "name": "unthrottle-latency-ns",
-          "type": "u32",
-          "offset": 76,
-          "len": 4
-        },
-        {
-          "name": "ce-mark",
-          "type": "u64",
-          "offset": 80,
-          "len": 8
-        },
-        {
-          "name": "horizon-drops",
-          "type": "u64",
-          "offset": 88,
-          "len": 8
-        },
-        {
-          "name": "horizon-caps",
-          "type": "u64",
-          "offset": 96,
-          "len": 8
-        },
-        {
-          "name": "fastpath-packets",
-          "type": "u64",
-          "offset": 104,
-          "len": 8
-        },
-        {
-          "name": "band-drops",
-          "type": "binary",
-          "offset": 112,
-          "len": 24
-        },
-        {
-          "name": "band-pkt-count",
-          "type": "binary",
-          "offset": 136,
-          "len": 12
-        },
-        {
-          "name": "pad",
-          "type": "pad",
-          "offset": 148,
-          "len": 4
-        }
+        {"name":"gc-flows","type":"u64","offset":0,"len":8},
+        {"name":"highprio-packets","type":"u64","offset":8,"len":8},
+        {"name":"tcp-retrans","type":"u64","offset":16,"len":8},
+        {"name":"throttled","type":"u64","offset":24,"len":8},
+        {"name":"flows-plimit","type":"u64","offset":32,"len":8},
+        {"name":"pkts-too-long","type":"u64","offset":40,"len":8},
+        {"name":"allocation-errors","type":"u64","offset":48,"len":8},
+        {"name":"time-next-delayed-flow","type":"s64","offset":56,"len":8},
+        {"name":"flows","type":"u32","offset":64,"len":4},
+        {"name":"inactive-flows","type":"u32","offset":68,"len":4},
+        {"name":"throttled-flows","type":"u32","offset":72,"len":4},
+        {"name":"unthrottle-latency-ns","type":"u32","offset":76,"len":4},
+        {"name":"ce-mark","type":"u64","offset":80,"len":8},
+        {"name":"horizon-drops","type":"u64","offset":88,"len":8},
+        {"name":"horizon-caps","type":"u64","offset":96,"len":8},
+        {"name":"fastpath-packets","type":"u64","offset":104,"len":8},
+        {"name":"band-drops","type":"binary","offset":112,"len":24},
+        {"name":"band-pkt-count","type":"binary","offset":136,"len":12},
+        {"name":"pad","type":"pad","offset":148,"len":4}
       ]
     },
     "tc-hhf-xstats": {
       "name": "tc-hhf-xstats",
       "size": 16,
       "members": [
-        {
-          "name": "drop-overlimit",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "hh-overlimit",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "hh-tot-count",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "hh-cur-count",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"drop-overlimit","type":"u32","offset":0,"len":4},
+        {"name":"hh-overlimit","type":"u32","offset":4,"len":4},
+        {"name":"hh-tot-count","type":"u32","offset":8,"len":4},
+        {"name":"hh-cur-count","type":"u32","offset":12,"len":4}
       ]
     },
     "tc-pie-xstats": {
       "name": "tc-pie-xstats",
       "size": 40,
       "members": [
-        {
-          "name": "prob",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "delay",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "avg-dq-rate",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "dq-rate-estimating",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "packets-in",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "dropped",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "overlimit",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "maxq",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        },
-        {
-          "name": "ecn-mark",
-          "type": "u32",
-          "offset": 36,
-          "len": 4
-        }
+        {"name":"prob","type":"u64","offset":0,"len":8},
+        {"name":"delay","type":"u32","offset":8,"len":4},
+        {"name":"avg-dq-rate","type":"u32","offset":12,"len":4},
+        {"name":"dq-rate-estimating","type":"u32","offset":16,"len":4},
+        {"name":"packets-in","type":"u32","offset":20,"len":4},
+        {"name":"dropped","type":"u32","offset":24,"len":4},
+        {"name":"overlimit","type":"u32","offset":28,"len":4},
+        {"name":"maxq","type":"u32","offset":32,"len":4},
+        {"name":"ecn-mark","type":"u32","offset":36,"len":4}
       ]
     },
     "tc-red-xstats": {
       "name": "tc-red-xstats",
       "size": 16,
       "members": [
-        {
-          "name": "early",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "pdrop",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "other",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "marked",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"early","type":"u32","offset":0,"len":4},
+        {"name":"pdrop","type":"u32","offset":4,"len":4},
+        {"name":"other","type":"u32","offset":8,"len":4},
+        {"name":"marked","type":"u32","offset":12,"len":4}
       ]
     },
     "tc-sfb-xstats": {
       "name": "tc-sfb-xstats",
       "size": 36,
       "members": [
-        {
-          "name": "earlydrop",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "penaltydrop",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "bucketdrop",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "queuedrop",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "childdrop",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "marked",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        },
-        {
-          "name": "maxqlen",
-          "type": "u32",
-          "offset": 24,
-          "len": 4
-        },
-        {
-          "name": "maxprob",
-          "type": "u32",
-          "offset": 28,
-          "len": 4
-        },
-        {
-          "name": "avgprob",
-          "type": "u32",
-          "offset": 32,
-          "len": 4
-        }
+        {"name":"earlydrop","type":"u32","offset":0,"len":4},
+        {"name":"penaltydrop","type":"u32","offset":4,"len":4},
+        {"name":"bucketdrop","type":"u32","offset":8,"len":4},
+        {"name":"queuedrop","type":"u32","offset":12,"len":4},
+        {"name":"childdrop","type":"u32","offset":16,"len":4},
+        {"name":"marked","type":"u32","offset":20,"len":4},
+        {"name":"maxqlen","type":"u32","offset":24,"len":4},
+        {"name":"maxprob","type":"u32","offset":28,"len":4},
+        {"name":"avgprob","type":"u32","offset":32,"len":4}
       ]
     },
     "tc-sfq-xstats": {
       "name": "tc-sfq-xstats",
       "size": 4,
       "members": [
-        {
-          "name": "allot",
-          "type": "s32",
-          "offset": 0,
-          "len": 4
-        }
+        {"name":"allot","type":"s32","offset":0,"len":4}
       ]
     },
     "gnet-stats-basic": {
       "name": "gnet-stats-basic",
       "size": 12,
       "members": [
-        {
-          "name": "bytes",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "packets",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"bytes","type":"u64","offset":0,"len":8},
+        {"name":"packets","type":"u32","offset":8,"len":4}
       ]
     },
     "gnet-stats-rate-est": {
       "name": "gnet-stats-rate-est",
       "size": 8,
       "members": [
-        {
-          "name": "bps",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "pps",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"bps","type":"u32","offset":0,"len":4},
+        {"name":"pps","type":"u32","offset":4,"len":4}
       ]
     },
     "gnet-stats-rate-est64": {
       "name": "gnet-stats-rate-est64",
       "size": 16,
       "members": [
-        {
-          "name": "bps",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "pps",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        }
+        {"name":"bps","type":"u64","offset":0,"len":8},
+        {"name":"pps","type":"u64","offset":8,"len":8}
       ]
     },
     "gnet-stats-queue": {
       "name": "gnet-stats-queue",
       "size": 20,
       "members": [
-        {
-          "name": "qlen",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "backlog",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "drops",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "requeues",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "overlimits",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"qlen","type":"u32","offset":0,"len":4},
+        {"name":"backlog","type":"u32","offset":4,"len":4},
+        {"name":"drops","type":"u32","offset":8,"len":4},
+        {"name":"requeues","type":"u32","offset":12,"len":4},
+        {"name":"overlimits","type":"u32","offset":16,"len":4}
       ]
     },
     "tc-u32-key": {
       "name": "tc-u32-key",
       "size": 16,
       "members": [
-        {
-          "name": "mask",
-          "type": "u32",
-          "offset": 0,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "val",
-          "type": "u32",
-          "offset": 4,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "off",
-          "type": "s32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "offmask",
-          "type": "s32",
-          "offset": 12,
-          "len": 4
-        }
+        {"name":"mask","type":"u32","offset":0,"len":4,"byteOrder":"big-endian"},
+        {"name":"val","type":"u32","offset":4,"len":4,"byteOrder":"big-endian"},
+        {"name":"off","type":"s32","offset":8,"len":4},
+        {"name":"offmask","type":"s32","offset":12,"len":4}
       ]
     },
     "tc-u32-mark": {
       "name": "tc-u32-mark",
       "size": 12,
       "members": [
-        {
-          "name": "val",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "mask",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "success",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        }
+        {"name":"val","type":"u32","offset":0,"len":4},
+        {"name":"mask","type":"u32","offset":4,"len":4},
+        {"name":"success","type":"u32","offset":8,"len":4}
       ]
     },
     "tc-u32-sel": {
       "name": "tc-u32-sel",
       "size": 32,
       "members": [
-        {
-          "name": "flags",
-          "type": "u8",
-          "offset": 0,
-          "len": 1
-        },
-        {
-          "name": "offshift",
-          "type": "u8",
-          "offset": 1,
-          "len": 1
-        },
-        {
-          "name": "nkeys",
-          "type": "u8",
-          "offset": 2,
-          "len": 1
-        },
-        {
-          "name": "pad-before-offmask",
-          "type": "pad",
-          "offset": 3,
-          "len": 1
-        },
-        {
-          "name": "offmask",
-          "type": "u16",
-          "offset": 4,
-          "len": 2,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "off",
-          "type": "u16",
-          "offset": 6,
-          "len": 2
-        },
-        {
-          "name": "offoff",
-          "type": "s16",
-          "offset": 8,
-          "len": 2
-        },
-        {
-          "name": "hoff",
-          "type": "s16",
-          "offset": 10,
-          "len": 2
-        },
-        {
-          "name": "hmask",
-          "type": "u32",
-          "offset": 12,
-          "len": 4,
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "keys",
-          "type": "binary",
-          "offset": 16,
-          "len": 16,
-          "struct": "tc-u32-key"
-        }
+        {"name":"flags","type":"u8","offset":0,"len":1},
+        {"name":"offshift","type":"u8","offset":1,"len":1},
+        {"name":"nkeys","type":"u8","offset":2,"len":1},
+        {"name":"pad-before-offmask","type":"pad","offset":3,"len":1},
+        {"name":"offmask","type":"u16","offset":4,"len":2,"byteOrder":"big-endian"},
+        {"name":"off","type":"u16","offset":6,"len":2},
+        {"name":"offoff","type":"s16","offset":8,"len":2},
+        {"name":"hoff","type":"s16","offset":10,"len":2},
+        {"name":"hmask","type":"u32","offset":12,"len":4,"byteOrder":"big-endian"},
+        {"name":"keys","type":"binary","offset":16,"len":16,"struct":"tc-u32-key"}
       ]
     },
     "tc-u32-pcnt": {
       "name": "tc-u32-pcnt",
       "size": 24,
       "members": [
-        {
-          "name": "rcnt",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "rhit",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "kcnts",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        }
+        {"name":"rcnt","type":"u64","offset":0,"len":8},
+        {"name":"rhit","type":"u64","offset":8,"len":8},
+        {"name":"kcnts","type":"u64","offset":16,"len":8}
       ]
     },
     "tcf-t": {
       "name": "tcf-t",
       "size": 32,
       "members": [
-        {
-          "name": "install",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "lastuse",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "expires",
-          "type": "u64",
-          "offset": 16,
-          "len": 8
-        },
-        {
-          "name": "firstuse",
-          "type": "u64",
-          "offset": 24,
-          "len": 8
-        }
+        {"name":"install","type":"u64","offset":0,"len":8},
+        {"name":"lastuse","type":"u64","offset":8,"len":8},
+        {"name":"expires","type":"u64","offset":16,"len":8},
+        {"name":"firstuse","type":"u64","offset":24,"len":8}
       ]
     },
     "tc-gact": {
       "name": "tc-gact",
       "size": 20,
       "members": [
-        {
-          "name": "index",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "capab",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "action",
-          "type": "s32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "refcnt",
-          "type": "s32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "bindcnt",
-          "type": "s32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"index","type":"u32","offset":0,"len":4},
+        {"name":"capab","type":"u32","offset":4,"len":4},
+        {"name":"action","type":"s32","offset":8,"len":4},
+        {"name":"refcnt","type":"s32","offset":12,"len":4},
+        {"name":"bindcnt","type":"s32","offset":16,"len":4}
       ]
     },
     "tc-gact-p": {
       "name": "tc-gact-p",
       "size": 8,
       "members": [
-        {
-          "name": "ptype",
-          "type": "u16",
-          "offset": 0,
-          "len": 2
-        },
-        {
-          "name": "pval",
-          "type": "u16",
-          "offset": 2,
-          "len": 2
-        },
-        {
-          "name": "paction",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"ptype","type":"u16","offset":0,"len":2},
+        {"name":"pval","type":"u16","offset":2,"len":2},
+        {"name":"paction","type":"s32","offset":4,"len":4}
       ]
     },
     "tcf-ematch-tree-hdr": {
       "name": "tcf-ematch-tree-hdr",
       "size": 4,
       "members": [
-        {
-          "name": "nmatches",
-          "type": "u16",
-          "offset": 0,
-          "len": 2
-        },
-        {
-          "name": "progid",
-          "type": "u16",
-          "offset": 2,
-          "len": 2
-        }
+        {"name":"nmatches","type":"u16","offset":0,"len":2},
+        {"name":"progid","type":"u16","offset":2,"len":2}
       ]
     },
     "tc-basic-pcnt": {
       "name": "tc-basic-pcnt",
       "size": 16,
       "members": [
-        {
-          "name": "rcnt",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "rhit",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        }
+        {"name":"rcnt","type":"u64","offset":0,"len":8},
+        {"name":"rhit","type":"u64","offset":8,"len":8}
       ]
     },
     "tc-matchall-pcnt": {
       "name": "tc-matchall-pcnt",
       "size": 8,
       "members": [
-        {
-          "name": "rhit",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        }
+        {"name":"rhit","type":"u64","offset":0,"len":8}
       ]
     },
     "tc-mpls": {
       "name": "tc-mpls",
       "size": 24,
       "members": [
-        {
-          "name": "index",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "capab",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "action",
-          "type": "s32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "refcnt",
-          "type": "s32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "bindcnt",
-          "type": "s32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "m-action",
-          "type": "s32",
-          "offset": 20,
-          "len": 4
-        }
+        {"name":"index","type":"u32","offset":0,"len":4},
+        {"name":"capab","type":"u32","offset":4,"len":4},
+        {"name":"action","type":"s32","offset":8,"len":4},
+        {"name":"refcnt","type":"s32","offset":12,"len":4},
+        {"name":"bindcnt","type":"s32","offset":16,"len":4},
+        {"name":"m-action","type":"s32","offset":20,"len":4}
       ]
     },
     "tc-police": {
       "name": "tc-police",
       "size": 56,
       "members": [
-        {
-          "name": "index",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "action",
-          "type": "s32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "burst",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "mtu",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "rate",
-          "type": "binary",
-          "offset": 20,
-          "len": 12,
-          "struct": "tc-ratespec"
-        },
-        {
-          "name": "peakrate",
-          "type": "binary",
-          "offset": 32,
-          "len": 12,
-          "struct": "tc-ratespec"
-        },
-        {
-          "name": "refcnt",
-          "type": "s32",
-          "offset": 44,
-          "len": 4
-        },
-        {
-          "name": "bindcnt",
-          "type": "s32",
-          "offset": 48,
-          "len": 4
-        },
-        {
-          "name": "capab",
-          "type": "u32",
-          "offset": 52,
-          "len": 4
-        }
+        {"name":"index","type":"u32","offset":0,"len":4},
+        {"name":"action","type":"s32","offset":4,"len":4},
+        {"name":"limit","type":"u32","offset":8,"len":4},
+        {"name":"burst","type":"u32","offset":12,"len":4},
+        {"name":"mtu","type":"u32","offset":16,"len":4},
+        {"name":"rate","type":"binary","offset":20,"len":12,"struct":"tc-ratespec"},
+        {"name":"peakrate","type":"binary","offset":32,"len":12,"struct":"tc-ratespec"},
+        {"name":"refcnt","type":"s32","offset":44,"len":4},
+        {"name":"bindcnt","type":"s32","offset":48,"len":4},
+        {"name":"capab","type":"u32","offset":52,"len":4}
       ]
     },
     "tc-pedit-key": {
       "name": "tc-pedit-key",
       "size": 24,
       "members": [
-        {
-          "name": "mask",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "val",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "off",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "at",
-          "type": "u32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "offmask",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "shift",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        }
+        {"name":"mask","type":"u32","offset":0,"len":4},
+        {"name":"val","type":"u32","offset":4,"len":4},
+        {"name":"off","type":"u32","offset":8,"len":4},
+        {"name":"at","type":"u32","offset":12,"len":4},
+        {"name":"offmask","type":"u32","offset":16,"len":4},
+        {"name":"shift","type":"u32","offset":20,"len":4}
       ]
     },
     "tc-pedit-sel": {
       "name": "tc-pedit-sel",
       "size": 46,
       "members": [
-        {
-          "name": "index",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "capab",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "action",
-          "type": "s32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "refcnt",
-          "type": "s32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "bindcnt",
-          "type": "s32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "nkeys",
-          "type": "u8",
-          "offset": 20,
-          "len": 1
-        },
-        {
-          "name": "flags",
-          "type": "u8",
-          "offset": 21,
-          "len": 1
-        },
-        {
-          "name": "keys",
-          "type": "binary",
-          "offset": 22,
-          "len": 24,
-          "struct": "tc-pedit-key"
-        }
+        {"name":"index","type":"u32","offset":0,"len":4},
+        {"name":"capab","type":"u32","offset":4,"len":4},
+        {"name":"action","type":"s32","offset":8,"len":4},
+        {"name":"refcnt","type":"s32","offset":12,"len":4},
+        {"name":"bindcnt","type":"s32","offset":16,"len":4},
+        {"name":"nkeys","type":"u8","offset":20,"len":1},
+        {"name":"flags","type":"u8","offset":21,"len":1},
+        {"name":"keys","type":"binary","offset":22,"len":24,"struct":"tc-pedit-key"}
       ]
     },
     "tc-vlan": {
       "name": "tc-vlan",
       "size": 24,
       "members": [
-        {
-          "name": "index",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "capab",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "action",
-          "type": "s32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "refcnt",
-          "type": "s32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "bindcnt",
-          "type": "s32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "v-action",
-          "type": "s32",
-          "offset": 20,
-          "len": 4
-        }
+        {"name":"index","type":"u32","offset":0,"len":4},
+        {"name":"capab","type":"u32","offset":4,"len":4},
+        {"name":"action","type":"s32","offset":8,"len":4},
+        {"name":"refcnt","type":"s32","offset":12,"len":4},
+        {"name":"bindcnt","type":"s32","offset":16,"len":4},
+        {"name":"v-action","type":"s32","offset":20,"len":4}
       ]
     },
     "tc-htb-xstats": {
       "name": "tc-htb-xstats",
       "size": 20,
       "members": [
-        {
-          "name": "lends",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "borrows",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        },
-        {
-          "name": "giants",
-          "type": "u32",
-          "offset": 8,
-          "len": 4
-        },
-        {
-          "name": "tokens",
-          "type": "s32",
-          "offset": 12,
-          "len": 4
-        },
-        {
-          "name": "ctokens",
-          "type": "s32",
-          "offset": 16,
-          "len": 4
-        }
+        {"name":"lends","type":"u32","offset":0,"len":4},
+        {"name":"borrows","type":"u32","offset":4,"len":4},
+        {"name":"giants","type":"u32","offset":8,"len":4},
+        {"name":"tokens","type":"s32","offset":12,"len":4},
+        {"name":"ctokens","type":"s32","offset":16,"len":4}
       ]
     },
     "tc-hfsc-stats": {
       "name": "tc-hfsc-stats",
       "size": 24,
       "members": [
-        {
-          "name": "work",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "rtwork",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        },
-        {
-          "name": "period",
-          "type": "u32",
-          "offset": 16,
-          "len": 4
-        },
-        {
-          "name": "level",
-          "type": "u32",
-          "offset": 20,
-          "len": 4
-        }
+        {"name":"work","type":"u64","offset":0,"len":8},
+        {"name":"rtwork","type":"u64","offset":8,"len":8},
+        {"name":"period","type":"u32","offset":16,"len":4},
+        {"name":"level","type":"u32","offset":20,"len":4}
       ]
     },
     "tc-drr-stats": {
       "name": "tc-drr-stats",
       "size": 4,
       "members": [
-        {
-          "name": "deficit",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        }
+        {"name":"deficit","type":"u32","offset":0,"len":4}
       ]
     },
     "tc-qfq-stats": {
       "name": "tc-qfq-stats",
       "size": 8,
       "members": [
-        {
-          "name": "weight",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        },
-        {
-          "name": "lmax",
-          "type": "u32",
-          "offset": 4,
-          "len": 4
-        }
+        {"name":"weight","type":"u32","offset":0,"len":4},
+        {"name":"lmax","type":"u32","offset":4,"len":4}
       ]
     },
     "tc-skbprio-qopt": {
       "name": "tc-skbprio-qopt",
       "size": 4,
       "members": [
-        {
-          "name": "limit",
-          "type": "u32",
-          "offset": 0,
-          "len": 4
-        }
+        {"name":"limit","type":"u32","offset":0,"len":4}
       ]
     }
   },
@@ -2639,3587 +820,955 @@ export const model: FamilyModel = {
     "attrs": {
       "name": "attrs",
       "attrs": [
-        {
-          "name": "kind",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "options",
-          "value": 2,
-          "type": "sub-message",
-          "subMessage": "options-msg",
-          "selector": "kind"
-        },
-        {
-          "name": "stats",
-          "value": 3,
-          "type": "binary",
-          "struct": "tc-stats"
-        },
-        {
-          "name": "xstats",
-          "value": 4,
-          "type": "sub-message",
-          "subMessage": "tca-stats-app-msg",
-          "selector": "kind"
-        },
-        {
-          "name": "rate",
-          "value": 5,
-          "type": "binary",
-          "struct": "gnet-estimator"
-        },
-        {
-          "name": "fcnt",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "stats2",
-          "value": 7,
-          "type": "nest",
-          "nested": "tca-stats-attrs"
-        },
-        {
-          "name": "stab",
-          "value": 8,
-          "type": "nest",
-          "nested": "tca-stab-attrs"
-        },
-        {
-          "name": "pad",
-          "value": 9,
-          "type": "pad"
-        },
-        {
-          "name": "dump-invisible",
-          "value": 10,
-          "type": "flag"
-        },
-        {
-          "name": "chain",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "hw-offload",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "ingress-block",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "egress-block",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "dump-flags",
-          "value": 15,
-          "type": "bitfield32"
-        },
-        {
-          "name": "ext-warn-msg",
-          "value": 16,
-          "type": "string"
-        }
+        {"name":"kind","value":1,"type":"string"},
+        {"name":"options","value":2,"type":"sub-message","subMessage":"options-msg","selector":"kind"},
+        {"name":"stats","value":3,"type":"binary","struct":"tc-stats"},
+        {"name":"xstats","value":4,"type":"sub-message","subMessage":"tca-stats-app-msg","selector":"kind"},
+        {"name":"rate","value":5,"type":"binary","struct":"gnet-estimator"},
+        {"name":"fcnt","value":6,"type":"u32"},
+        {"name":"stats2","value":7,"type":"nest","nested":"tca-stats-attrs"},
+        {"name":"stab","value":8,"type":"nest","nested":"tca-stab-attrs"},
+        {"name":"pad","value":9,"type":"pad"},
+        {"name":"dump-invisible","value":10,"type":"flag"},
+        {"name":"chain","value":11,"type":"u32"},
+        {"name":"hw-offload","value":12,"type":"u8"},
+        {"name":"ingress-block","value":13,"type":"u32"},
+        {"name":"egress-block","value":14,"type":"u32"},
+        {"name":"dump-flags","value":15,"type":"bitfield32"},
+        {"name":"ext-warn-msg","value":16,"type":"string"}
       ]
     },
     "act-attrs": {
       "name": "act-attrs",
       "attrs": [
-        {
-          "name": "kind",
-          "value": 1,
-          "type": "string"
-        },
-        {
-          "name": "options",
-          "value": 2,
-          "type": "sub-message",
-          "subMessage": "act-options-msg",
-          "selector": "kind"
-        },
-        {
-          "name": "index",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "stats",
-          "value": 4,
-          "type": "nest",
-          "nested": "tca-stats-attrs"
-        },
-        {
-          "name": "pad",
-          "value": 5,
-          "type": "pad"
-        },
-        {
-          "name": "cookie",
-          "value": 6,
-          "type": "binary"
-        },
-        {
-          "name": "flags",
-          "value": 7,
-          "type": "bitfield32"
-        },
-        {
-          "name": "hw-stats",
-          "value": 8,
-          "type": "bitfield32"
-        },
-        {
-          "name": "used-hw-stats",
-          "value": 9,
-          "type": "bitfield32"
-        },
-        {
-          "name": "in-hw-count",
-          "value": 10,
-          "type": "u32"
-        }
+        {"name":"kind","value":1,"type":"string"},
+        {"name":"options","value":2,"type":"sub-message","subMessage":"act-options-msg","selector":"kind"},
+        {"name":"index","value":3,"type":"u32"},
+        {"name":"stats","value":4,"type":"nest","nested":"tca-stats-attrs"},
+        {"name":"pad","value":5,"type":"pad"},
+        {"name":"cookie","value":6,"type":"binary"},
+        {"name":"flags","value":7,"type":"bitfield32"},
+        {"name":"hw-stats","value":8,"type":"bitfield32"},
+        {"name":"used-hw-stats","value":9,"type":"bitfield32"},
+        {"name":"in-hw-count","value":10,"type":"u32"}
       ]
     },
     "act-bpf-attrs": {
       "name": "act-bpf-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "ops-len",
-          "value": 3,
-          "type": "u16"
-        },
-        {
-          "name": "ops",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "fd",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "name",
-          "value": 6,
-          "type": "string"
-        },
-        {
-          "name": "pad",
-          "value": 7,
-          "type": "pad"
-        },
-        {
-          "name": "tag",
-          "value": 8,
-          "type": "binary"
-        },
-        {
-          "name": "id",
-          "value": 9,
-          "type": "binary"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary"},
+        {"name":"ops-len","value":3,"type":"u16"},
+        {"name":"ops","value":4,"type":"binary"},
+        {"name":"fd","value":5,"type":"u32"},
+        {"name":"name","value":6,"type":"string"},
+        {"name":"pad","value":7,"type":"pad"},
+        {"name":"tag","value":8,"type":"binary"},
+        {"name":"id","value":9,"type":"binary"}
       ]
     },
     "act-connmark-attrs": {
       "name": "act-connmark-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "tm",
-          "value": 2,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        }
+        {"name":"parms","value":1,"type":"binary"},
+        {"name":"tm","value":2,"type":"binary","struct":"tcf-t"},
+        {"name":"pad","value":3,"type":"pad"}
       ]
     },
     "act-csum-attrs": {
       "name": "act-csum-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "tm",
-          "value": 2,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        }
+        {"name":"parms","value":1,"type":"binary"},
+        {"name":"tm","value":2,"type":"binary","struct":"tcf-t"},
+        {"name":"pad","value":3,"type":"pad"}
       ]
     },
     "act-ct-attrs": {
       "name": "act-ct-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "tm",
-          "value": 2,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "action",
-          "value": 3,
-          "type": "u16"
-        },
-        {
-          "name": "zone",
-          "value": 4,
-          "type": "u16"
-        },
-        {
-          "name": "mark",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "mark-mask",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "labels",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "labels-mask",
-          "value": 8,
-          "type": "binary"
-        },
-        {
-          "name": "nat-ipv4-min",
-          "value": 9,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nat-ipv4-max",
-          "value": 10,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nat-ipv6-min",
-          "value": 11,
-          "type": "binary"
-        },
-        {
-          "name": "nat-ipv6-max",
-          "value": 12,
-          "type": "binary"
-        },
-        {
-          "name": "nat-port-min",
-          "value": 13,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "nat-port-max",
-          "value": 14,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "pad",
-          "value": 15,
-          "type": "pad"
-        },
-        {
-          "name": "helper-name",
-          "value": 16,
-          "type": "string"
-        },
-        {
-          "name": "helper-family",
-          "value": 17,
-          "type": "u8"
-        },
-        {
-          "name": "helper-proto",
-          "value": 18,
-          "type": "u8"
-        }
+        {"name":"parms","value":1,"type":"binary"},
+        {"name":"tm","value":2,"type":"binary","struct":"tcf-t"},
+        {"name":"action","value":3,"type":"u16"},
+        {"name":"zone","value":4,"type":"u16"},
+        {"name":"mark","value":5,"type":"u32"},
+        {"name":"mark-mask","value":6,"type":"u32"},
+        {"name":"labels","value":7,"type":"binary"},
+        {"name":"labels-mask","value":8,"type":"binary"},
+        {"name":"nat-ipv4-min","value":9,"type":"u32","byteOrder":"big-endian"},
+        {"name":"nat-ipv4-max","value":10,"type":"u32","byteOrder":"big-endian"},
+        {"name":"nat-ipv6-min","value":11,"type":"binary"},
+        {"name":"nat-ipv6-max","value":12,"type":"binary"},
+        {"name":"nat-port-min","value":13,"type":"u16","byteOrder":"big-endian"},
+        {"name":"nat-port-max","value":14,"type":"u16","byteOrder":"big-endian"},
+        {"name":"pad","value":15,"type":"pad"},
+        {"name":"helper-name","value":16,"type":"string"},
+        {"name":"helper-family","value":17,"type":"u8"},
+        {"name":"helper-proto","value":18,"type":"u8"}
       ]
     },
     "act-ctinfo-attrs": {
       "name": "act-ctinfo-attrs",
       "attrs": [
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "tm",
-          "value": 2,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "act",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "zone",
-          "value": 4,
-          "type": "u16"
-        },
-        {
-          "name": "parms-dscp-mask",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "parms-dscp-statemask",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "parms-cpmark-mask",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "stats-dscp-set",
-          "value": 8,
-          "type": "u64"
-        },
-        {
-          "name": "stats-dscp-error",
-          "value": 9,
-          "type": "u64"
-        },
-        {
-          "name": "stats-cpmark-set",
-          "value": 10,
-          "type": "u64"
-        }
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"tm","value":2,"type":"binary","struct":"tcf-t"},
+        {"name":"act","value":3,"type":"binary"},
+        {"name":"zone","value":4,"type":"u16"},
+        {"name":"parms-dscp-mask","value":5,"type":"u32"},
+        {"name":"parms-dscp-statemask","value":6,"type":"u32"},
+        {"name":"parms-cpmark-mask","value":7,"type":"u32"},
+        {"name":"stats-dscp-set","value":8,"type":"u64"},
+        {"name":"stats-dscp-error","value":9,"type":"u64"},
+        {"name":"stats-cpmark-set","value":10,"type":"u64"}
       ]
     },
     "act-gate-attrs": {
       "name": "act-gate-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        },
-        {
-          "name": "priority",
-          "value": 4,
-          "type": "s32"
-        },
-        {
-          "name": "entry-list",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "base-time",
-          "value": 6,
-          "type": "u64"
-        },
-        {
-          "name": "cycle-time",
-          "value": 7,
-          "type": "u64"
-        },
-        {
-          "name": "cycle-time-ext",
-          "value": 8,
-          "type": "u64"
-        },
-        {
-          "name": "flags",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "clockid",
-          "value": 10,
-          "type": "s32"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary"},
+        {"name":"pad","value":3,"type":"pad"},
+        {"name":"priority","value":4,"type":"s32"},
+        {"name":"entry-list","value":5,"type":"binary"},
+        {"name":"base-time","value":6,"type":"u64"},
+        {"name":"cycle-time","value":7,"type":"u64"},
+        {"name":"cycle-time-ext","value":8,"type":"u64"},
+        {"name":"flags","value":9,"type":"u32"},
+        {"name":"clockid","value":10,"type":"s32"}
       ]
     },
     "act-ife-attrs": {
       "name": "act-ife-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "tm",
-          "value": 2,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "dmac",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "smac",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "type",
-          "value": 5,
-          "type": "u16"
-        },
-        {
-          "name": "metalst",
-          "value": 6,
-          "type": "binary"
-        },
-        {
-          "name": "pad",
-          "value": 7,
-          "type": "pad"
-        }
+        {"name":"parms","value":1,"type":"binary"},
+        {"name":"tm","value":2,"type":"binary","struct":"tcf-t"},
+        {"name":"dmac","value":3,"type":"binary"},
+        {"name":"smac","value":4,"type":"binary"},
+        {"name":"type","value":5,"type":"u16"},
+        {"name":"metalst","value":6,"type":"binary"},
+        {"name":"pad","value":7,"type":"pad"}
       ]
     },
     "act-mirred-attrs": {
       "name": "act-mirred-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        },
-        {
-          "name": "blockid",
-          "value": 4,
-          "type": "binary"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary"},
+        {"name":"pad","value":3,"type":"pad"},
+        {"name":"blockid","value":4,"type":"binary"}
       ]
     },
     "act-mpls-attrs": {
       "name": "act-mpls-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary",
-          "struct": "tc-mpls"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        },
-        {
-          "name": "proto",
-          "value": 4,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "label",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "tc",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "ttl",
-          "value": 7,
-          "type": "u8"
-        },
-        {
-          "name": "bos",
-          "value": 8,
-          "type": "u8"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary","struct":"tc-mpls"},
+        {"name":"pad","value":3,"type":"pad"},
+        {"name":"proto","value":4,"type":"u16","byteOrder":"big-endian"},
+        {"name":"label","value":5,"type":"u32"},
+        {"name":"tc","value":6,"type":"u8"},
+        {"name":"ttl","value":7,"type":"u8"},
+        {"name":"bos","value":8,"type":"u8"}
       ]
     },
     "act-nat-attrs": {
       "name": "act-nat-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "tm",
-          "value": 2,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        }
+        {"name":"parms","value":1,"type":"binary"},
+        {"name":"tm","value":2,"type":"binary","struct":"tcf-t"},
+        {"name":"pad","value":3,"type":"pad"}
       ]
     },
     "act-pedit-attrs": {
       "name": "act-pedit-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary",
-          "struct": "tc-pedit-sel"
-        },
-        {
-          "name": "pad",
-          "value": 3,
-          "type": "pad"
-        },
-        {
-          "name": "parms-ex",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "keys-ex",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "key-ex",
-          "value": 6,
-          "type": "binary"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary","struct":"tc-pedit-sel"},
+        {"name":"pad","value":3,"type":"pad"},
+        {"name":"parms-ex","value":4,"type":"binary"},
+        {"name":"keys-ex","value":5,"type":"binary"},
+        {"name":"key-ex","value":6,"type":"binary"}
       ]
     },
     "act-simple-attrs": {
       "name": "act-simple-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "data",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "pad",
-          "value": 4,
-          "type": "pad"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary"},
+        {"name":"data","value":3,"type":"binary"},
+        {"name":"pad","value":4,"type":"pad"}
       ]
     },
     "act-skbedit-attrs": {
       "name": "act-skbedit-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "priority",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "queue-mapping",
-          "value": 4,
-          "type": "u16"
-        },
-        {
-          "name": "mark",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        },
-        {
-          "name": "ptype",
-          "value": 7,
-          "type": "u16"
-        },
-        {
-          "name": "mask",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "flags",
-          "value": 9,
-          "type": "u64"
-        },
-        {
-          "name": "queue-mapping-max",
-          "value": 10,
-          "type": "u16"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary"},
+        {"name":"priority","value":3,"type":"u32"},
+        {"name":"queue-mapping","value":4,"type":"u16"},
+        {"name":"mark","value":5,"type":"u32"},
+        {"name":"pad","value":6,"type":"pad"},
+        {"name":"ptype","value":7,"type":"u16"},
+        {"name":"mask","value":8,"type":"u32"},
+        {"name":"flags","value":9,"type":"u64"},
+        {"name":"queue-mapping-max","value":10,"type":"u16"}
       ]
     },
     "act-skbmod-attrs": {
       "name": "act-skbmod-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "dmac",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "smac",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "etype",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary"},
+        {"name":"dmac","value":3,"type":"binary"},
+        {"name":"smac","value":4,"type":"binary"},
+        {"name":"etype","value":5,"type":"binary"},
+        {"name":"pad","value":6,"type":"pad"}
       ]
     },
     "act-tunnel-key-attrs": {
       "name": "act-tunnel-key-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "enc-ipv4-src",
-          "value": 3,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "enc-ipv4-dst",
-          "value": 4,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "enc-ipv6-src",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "enc-ipv6-dst",
-          "value": 6,
-          "type": "binary"
-        },
-        {
-          "name": "enc-key-id",
-          "value": 7,
-          "type": "u64",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "pad",
-          "value": 8,
-          "type": "pad"
-        },
-        {
-          "name": "enc-dst-port",
-          "value": 9,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "no-csum",
-          "value": 10,
-          "type": "u8"
-        },
-        {
-          "name": "enc-opts",
-          "value": 11,
-          "type": "binary"
-        },
-        {
-          "name": "enc-tos",
-          "value": 12,
-          "type": "u8"
-        },
-        {
-          "name": "enc-ttl",
-          "value": 13,
-          "type": "u8"
-        },
-        {
-          "name": "no-frag",
-          "value": 14,
-          "type": "flag"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary"},
+        {"name":"enc-ipv4-src","value":3,"type":"u32","byteOrder":"big-endian"},
+        {"name":"enc-ipv4-dst","value":4,"type":"u32","byteOrder":"big-endian"},
+        {"name":"enc-ipv6-src","value":5,"type":"binary"},
+        {"name":"enc-ipv6-dst","value":6,"type":"binary"},
+        {"name":"enc-key-id","value":7,"type":"u64","byteOrder":"big-endian"},
+        {"name":"pad","value":8,"type":"pad"},
+        {"name":"enc-dst-port","value":9,"type":"u16","byteOrder":"big-endian"},
+        {"name":"no-csum","value":10,"type":"u8"},
+        {"name":"enc-opts","value":11,"type":"binary"},
+        {"name":"enc-tos","value":12,"type":"u8"},
+        {"name":"enc-ttl","value":13,"type":"u8"},
+        {"name":"no-frag","value":14,"type":"flag"}
       ]
     },
     "act-vlan-attrs": {
       "name": "act-vlan-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary",
-          "struct": "tc-vlan"
-        },
-        {
-          "name": "push-vlan-id",
-          "value": 3,
-          "type": "u16"
-        },
-        {
-          "name": "push-vlan-protocol",
-          "value": 4,
-          "type": "u16"
-        },
-        {
-          "name": "pad",
-          "value": 5,
-          "type": "pad"
-        },
-        {
-          "name": "push-vlan-priority",
-          "value": 6,
-          "type": "u8"
-        },
-        {
-          "name": "push-eth-dst",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "push-eth-src",
-          "value": 8,
-          "type": "binary"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary","struct":"tc-vlan"},
+        {"name":"push-vlan-id","value":3,"type":"u16"},
+        {"name":"push-vlan-protocol","value":4,"type":"u16"},
+        {"name":"pad","value":5,"type":"pad"},
+        {"name":"push-vlan-priority","value":6,"type":"u8"},
+        {"name":"push-eth-dst","value":7,"type":"binary"},
+        {"name":"push-eth-src","value":8,"type":"binary"}
       ]
     },
     "basic-attrs": {
       "name": "basic-attrs",
       "attrs": [
-        {
-          "name": "classid",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "ematches",
-          "value": 2,
-          "type": "nest",
-          "nested": "ematch-attrs"
-        },
-        {
-          "name": "act",
-          "value": 3,
-          "type": "indexed-array",
-          "nested": "act-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "police",
-          "value": 4,
-          "type": "nest",
-          "nested": "police-attrs"
-        },
-        {
-          "name": "pcnt",
-          "value": 5,
-          "type": "binary",
-          "struct": "tc-basic-pcnt"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        }
+        {"name":"classid","value":1,"type":"u32"},
+        {"name":"ematches","value":2,"type":"nest","nested":"ematch-attrs"},
+        {"name":"act","value":3,"type":"indexed-array","nested":"act-attrs","subType":"nest"},
+        {"name":"police","value":4,"type":"nest","nested":"police-attrs"},
+        {"name":"pcnt","value":5,"type":"binary","struct":"tc-basic-pcnt"},
+        {"name":"pad","value":6,"type":"pad"}
       ]
     },
     "bpf-attrs": {
       "name": "bpf-attrs",
       "attrs": [
-        {
-          "name": "act",
-          "value": 1,
-          "type": "indexed-array",
-          "nested": "act-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "police",
-          "value": 2,
-          "type": "nest",
-          "nested": "police-attrs"
-        },
-        {
-          "name": "classid",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "ops-len",
-          "value": 4,
-          "type": "u16"
-        },
-        {
-          "name": "ops",
-          "value": 5,
-          "type": "binary"
-        },
-        {
-          "name": "fd",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "name",
-          "value": 7,
-          "type": "string"
-        },
-        {
-          "name": "flags",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "flags-gen",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "tag",
-          "value": 10,
-          "type": "binary"
-        },
-        {
-          "name": "id",
-          "value": 11,
-          "type": "u32"
-        }
+        {"name":"act","value":1,"type":"indexed-array","nested":"act-attrs","subType":"nest"},
+        {"name":"police","value":2,"type":"nest","nested":"police-attrs"},
+        {"name":"classid","value":3,"type":"u32"},
+        {"name":"ops-len","value":4,"type":"u16"},
+        {"name":"ops","value":5,"type":"binary"},
+        {"name":"fd","value":6,"type":"u32"},
+        {"name":"name","value":7,"type":"string"},
+        {"name":"flags","value":8,"type":"u32"},
+        {"name":"flags-gen","value":9,"type":"u32"},
+        {"name":"tag","value":10,"type":"binary"},
+        {"name":"id","value":11,"type":"u32"}
       ]
     },
     "cake-attrs": {
       "name": "cake-attrs",
       "attrs": [
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "base-rate64",
-          "value": 2,
-          "type": "u64"
-        },
-        {
-          "name": "diffserv-mode",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "atm",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "flow-mode",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "overhead",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "rtt",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "target",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "autorate",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "memory",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "nat",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "raw",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "wash",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "mpu",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "ingress",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "ack-filter",
-          "value": 16,
-          "type": "u32"
-        },
-        {
-          "name": "split-gso",
-          "value": 17,
-          "type": "u32"
-        },
-        {
-          "name": "fwmark",
-          "value": 18,
-          "type": "u32"
-        }
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"base-rate64","value":2,"type":"u64"},
+        {"name":"diffserv-mode","value":3,"type":"u32"},
+        {"name":"atm","value":4,"type":"u32"},
+        {"name":"flow-mode","value":5,"type":"u32"},
+        {"name":"overhead","value":6,"type":"u32"},
+        {"name":"rtt","value":7,"type":"u32"},
+        {"name":"target","value":8,"type":"u32"},
+        {"name":"autorate","value":9,"type":"u32"},
+        {"name":"memory","value":10,"type":"u32"},
+        {"name":"nat","value":11,"type":"u32"},
+        {"name":"raw","value":12,"type":"u32"},
+        {"name":"wash","value":13,"type":"u32"},
+        {"name":"mpu","value":14,"type":"u32"},
+        {"name":"ingress","value":15,"type":"u32"},
+        {"name":"ack-filter","value":16,"type":"u32"},
+        {"name":"split-gso","value":17,"type":"u32"},
+        {"name":"fwmark","value":18,"type":"u32"}
       ]
     },
     "cake-stats-attrs": {
       "name": "cake-stats-attrs",
       "attrs": [
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "capacity-estimate64",
-          "value": 2,
-          "type": "u64"
-        },
-        {
-          "name": "memory-limit",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "memory-used",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "avg-netoff",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "min-netlen",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "max-netlen",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "min-adjlen",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "max-adjlen",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "tin-stats",
-          "value": 10,
-          "type": "indexed-array",
-          "nested": "cake-tin-stats-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "deficit",
-          "value": 11,
-          "type": "s32"
-        },
-        {
-          "name": "cobalt-count",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "dropping",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "drop-next-us",
-          "value": 14,
-          "type": "s32"
-        },
-        {
-          "name": "p-drop",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "blue-timer-us",
-          "value": 16,
-          "type": "s32"
-        },
-        {
-          "name": "active-queues",
-          "value": 17,
-          "type": "u32"
-        }
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"capacity-estimate64","value":2,"type":"u64"},
+        {"name":"memory-limit","value":3,"type":"u32"},
+        {"name":"memory-used","value":4,"type":"u32"},
+        {"name":"avg-netoff","value":5,"type":"u32"},
+        {"name":"min-netlen","value":6,"type":"u32"},
+        {"name":"max-netlen","value":7,"type":"u32"},
+        {"name":"min-adjlen","value":8,"type":"u32"},
+        {"name":"max-adjlen","value":9,"type":"u32"},
+        {"name":"tin-stats","value":10,"type":"indexed-array","nested":"cake-tin-stats-attrs","subType":"nest"},
+        {"name":"deficit","value":11,"type":"s32"},
+        {"name":"cobalt-count","value":12,"type":"u32"},
+        {"name":"dropping","value":13,"type":"u32"},
+        {"name":"drop-next-us","value":14,"type":"s32"},
+        {"name":"p-drop","value":15,"type":"u32"},
+        {"name":"blue-timer-us","value":16,"type":"s32"},
+        {"name":"active-queues","value":17,"type":"u32"}
       ]
     },
     "cake-tin-stats-attrs": {
       "name": "cake-tin-stats-attrs",
       "attrs": [
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "sent-packets",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "sent-bytes64",
-          "value": 3,
-          "type": "u64"
-        },
-        {
-          "name": "dropped-packets",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "dropped-bytes64",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "acks-dropped-packets",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "acks-dropped-bytes64",
-          "value": 7,
-          "type": "u64"
-        },
-        {
-          "name": "ecn-marked-packets",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "ecn-marked-bytes64",
-          "value": 9,
-          "type": "u64"
-        },
-        {
-          "name": "backlog-packets",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "backlog-bytes",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "threshold-rate64",
-          "value": 12,
-          "type": "u64"
-        },
-        {
-          "name": "target-us",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "interval-us",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "way-indirect-hits",
-          "value": 15,
-          "type": "u32"
-        },
-        {
-          "name": "way-misses",
-          "value": 16,
-          "type": "u32"
-        },
-        {
-          "name": "way-collisions",
-          "value": 17,
-          "type": "u32"
-        },
-        {
-          "name": "peak-delay-us",
-          "value": 18,
-          "type": "u32"
-        },
-        {
-          "name": "avg-delay-us",
-          "value": 19,
-          "type": "u32"
-        },
-        {
-          "name": "base-delay-us",
-          "value": 20,
-          "type": "u32"
-        },
-        {
-          "name": "sparse-flows",
-          "value": 21,
-          "type": "u32"
-        },
-        {
-          "name": "bulk-flows",
-          "value": 22,
-          "type": "u32"
-        },
-        {
-          "name": "unresponsive-flows",
-          "value": 23,
-          "type": "u32"
-        },
-        {
-          "name": "max-skblen",
-          "value": 24,
-          "type": "u32"
-        },
-        {
-          "name": "flow-quantum",
-          "value": 25,
-          "type": "u32"
-        }
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"sent-packets","value":2,"type":"u32"},
+        {"name":"sent-bytes64","value":3,"type":"u64"},
+        {"name":"dropped-packets","value":4,"type":"u32"},
+        {"name":"dropped-bytes64","value":5,"type":"u64"},
+        {"name":"acks-dropped-packets","value":6,"type":"u32"},
+        {"name":"acks-dropped-bytes64","value":7,"type":"u64"},
+        {"name":"ecn-marked-packets","value":8,"type":"u32"},
+        {"name":"ecn-marked-bytes64","value":9,"type":"u64"},
+        {"name":"backlog-packets","value":10,"type":"u32"},
+        {"name":"backlog-bytes","value":11,"type":"u32"},
+        {"name":"threshold-rate64","value":12,"type":"u64"},
+        {"name":"target-us","value":13,"type":"u32"},
+        {"name":"interval-us","value":14,"type":"u32"},
+        {"name":"way-indirect-hits","value":15,"type":"u32"},
+        {"name":"way-misses","value":16,"type":"u32"},
+        {"name":"way-collisions","value":17,"type":"u32"},
+        {"name":"peak-delay-us","value":18,"type":"u32"},
+        {"name":"avg-delay-us","value":19,"type":"u32"},
+        {"name":"base-delay-us","value":20,"type":"u32"},
+        {"name":"sparse-flows","value":21,"type":"u32"},
+        {"name":"bulk-flows","value":22,"type":"u32"},
+        {"name":"unresponsive-flows","value":23,"type":"u32"},
+        {"name":"max-skblen","value":24,"type":"u32"},
+        {"name":"flow-quantum","value":25,"type":"u32"}
       ]
     },
     "cbs-attrs": {
       "name": "cbs-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-cbs-qopt"
-        }
+        {"name":"parms","value":1,"type":"binary","struct":"tc-cbs-qopt"}
       ]
     },
     "cgroup-attrs": {
       "name": "cgroup-attrs",
       "attrs": [
-        {
-          "name": "act",
-          "value": 1,
-          "type": "indexed-array",
-          "nested": "act-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "police",
-          "value": 2,
-          "type": "nest",
-          "nested": "police-attrs"
-        },
-        {
-          "name": "ematches",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"act","value":1,"type":"indexed-array","nested":"act-attrs","subType":"nest"},
+        {"name":"police","value":2,"type":"nest","nested":"police-attrs"},
+        {"name":"ematches","value":3,"type":"binary"}
       ]
     },
     "choke-attrs": {
       "name": "choke-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-red-qopt"
-        },
+        {"name":"parms","value":1,"type":"binary","struct":"tc-red-qopt"},
         {
           "name": "stab",
           "value": 2,
           "type": "binary",
-          "checks": {
-            "minLen": 256,
-            "maxLen": 256
-          }
+          "checks": {"minLen":256,"maxLen":256}
         },
-        {
-          "name": "max-p",
-          "value": 3,
-          "type": "u32"
-        }
+        {"name":"max-p","value":3,"type":"u32"}
       ]
     },
     "codel-attrs": {
       "name": "codel-attrs",
       "attrs": [
-        {
-          "name": "target",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "limit",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "interval",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "ecn",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "ce-threshold",
-          "value": 5,
-          "type": "u32"
-        }
+        {"name":"target","value":1,"type":"u32"},
+        {"name":"limit","value":2,"type":"u32"},
+        {"name":"interval","value":3,"type":"u32"},
+        {"name":"ecn","value":4,"type":"u32"},
+        {"name":"ce-threshold","value":5,"type":"u32"}
       ]
     },
     "drr-attrs": {
       "name": "drr-attrs",
       "attrs": [
-        {
-          "name": "quantum",
-          "value": 1,
-          "type": "u32"
-        }
+        {"name":"quantum","value":1,"type":"u32"}
       ]
     },
     "dualpi2-attrs": {
       "name": "dualpi2-attrs",
       "attrs": [
-        {
-          "name": "limit",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "memory-limit",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "target",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "tupdate",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "alpha",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "beta",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "step-thresh-pkts",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "step-thresh-us",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "min-qlen-step",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "coupling",
-          "value": 10,
-          "type": "u8"
-        },
-        {
-          "name": "drop-overload",
-          "value": 11,
-          "type": "u8",
-          "enum": "dualpi2-drop-overload"
-        },
-        {
-          "name": "drop-early",
-          "value": 12,
-          "type": "u8",
-          "enum": "dualpi2-drop-early"
-        },
-        {
-          "name": "c-protection",
-          "value": 13,
-          "type": "u8"
-        },
-        {
-          "name": "ecn-mask",
-          "value": 14,
-          "type": "u8",
-          "enum": "dualpi2-ecn-mask"
-        },
-        {
-          "name": "split-gso",
-          "value": 15,
-          "type": "u8",
-          "enum": "dualpi2-split-gso"
-        }
+        {"name":"limit","value":1,"type":"u32"},
+        {"name":"memory-limit","value":2,"type":"u32"},
+        {"name":"target","value":3,"type":"u32"},
+        {"name":"tupdate","value":4,"type":"u32"},
+        {"name":"alpha","value":5,"type":"u32"},
+        {"name":"beta","value":6,"type":"u32"},
+        {"name":"step-thresh-pkts","value":7,"type":"u32"},
+        {"name":"step-thresh-us","value":8,"type":"u32"},
+        {"name":"min-qlen-step","value":9,"type":"u32"},
+        {"name":"coupling","value":10,"type":"u8"},
+        {"name":"drop-overload","value":11,"type":"u8","enum":"dualpi2-drop-overload"},
+        {"name":"drop-early","value":12,"type":"u8","enum":"dualpi2-drop-early"},
+        {"name":"c-protection","value":13,"type":"u8"},
+        {"name":"ecn-mask","value":14,"type":"u8","enum":"dualpi2-ecn-mask"},
+        {"name":"split-gso","value":15,"type":"u8","enum":"dualpi2-split-gso"}
       ]
     },
     "ematch-attrs": {
       "name": "ematch-attrs",
       "attrs": [
-        {
-          "name": "tree-hdr",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-ematch-tree-hdr"
-        },
-        {
-          "name": "tree-list",
-          "value": 2,
-          "type": "binary"
-        }
+        {"name":"tree-hdr","value":1,"type":"binary","struct":"tcf-ematch-tree-hdr"},
+        {"name":"tree-list","value":2,"type":"binary"}
       ]
     },
     "flow-attrs": {
       "name": "flow-attrs",
       "attrs": [
-        {
-          "name": "keys",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "mode",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "baseclass",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "rshift",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "addend",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "mask",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "xor",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "divisor",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "act",
-          "value": 9,
-          "type": "binary"
-        },
-        {
-          "name": "police",
-          "value": 10,
-          "type": "nest",
-          "nested": "police-attrs"
-        },
-        {
-          "name": "ematches",
-          "value": 11,
-          "type": "binary"
-        },
-        {
-          "name": "perturb",
-          "value": 12,
-          "type": "u32"
-        }
+        {"name":"keys","value":1,"type":"u32"},
+        {"name":"mode","value":2,"type":"u32"},
+        {"name":"baseclass","value":3,"type":"u32"},
+        {"name":"rshift","value":4,"type":"u32"},
+        {"name":"addend","value":5,"type":"u32"},
+        {"name":"mask","value":6,"type":"u32"},
+        {"name":"xor","value":7,"type":"u32"},
+        {"name":"divisor","value":8,"type":"u32"},
+        {"name":"act","value":9,"type":"binary"},
+        {"name":"police","value":10,"type":"nest","nested":"police-attrs"},
+        {"name":"ematches","value":11,"type":"binary"},
+        {"name":"perturb","value":12,"type":"u32"}
       ]
     },
     "flower-attrs": {
       "name": "flower-attrs",
       "attrs": [
-        {
-          "name": "classid",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "indev",
-          "value": 2,
-          "type": "string"
-        },
-        {
-          "name": "act",
-          "value": 3,
-          "type": "indexed-array",
-          "nested": "act-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "key-eth-dst",
-          "value": 4,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-eth-dst-mask",
-          "value": 5,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-eth-src",
-          "value": 6,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-eth-src-mask",
-          "value": 7,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-eth-type",
-          "value": 8,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-ip-proto",
-          "value": 9,
-          "type": "u8"
-        },
-        {
-          "name": "key-ipv4-src",
-          "value": 10,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "key-ipv4-src-mask",
-          "value": 11,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "key-ipv4-dst",
-          "value": 12,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "key-ipv4-dst-mask",
-          "value": 13,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "key-ipv6-src",
-          "value": 14,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "key-ipv6-src-mask",
-          "value": 15,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "key-ipv6-dst",
-          "value": 16,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "key-ipv6-dst-mask",
-          "value": 17,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "key-tcp-src",
-          "value": 18,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-tcp-dst",
-          "value": 19,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-udp-src",
-          "value": 20,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-udp-dst",
-          "value": 21,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "flags",
-          "value": 22,
-          "type": "u32",
-          "enum": "cls-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "key-vlan-id",
-          "value": 23,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-vlan-prio",
-          "value": 24,
-          "type": "u8"
-        },
-        {
-          "name": "key-vlan-eth-type",
-          "value": 25,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-enc-key-id",
-          "value": 26,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-enc-ipv4-src",
-          "value": 27,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "key-enc-ipv4-src-mask",
-          "value": 28,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "key-enc-ipv4-dst",
-          "value": 29,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "key-enc-ipv4-dst-mask",
-          "value": 30,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
-        {
-          "name": "key-enc-ipv6-src",
-          "value": 31,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "key-enc-ipv6-src-mask",
-          "value": 32,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "key-enc-ipv6-dst",
-          "value": 33,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "key-enc-ipv6-dst-mask",
-          "value": 34,
-          "type": "binary",
-          "displayHint": "ipv6"
-        },
-        {
-          "name": "key-tcp-src-mask",
-          "value": 35,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-tcp-dst-mask",
-          "value": 36,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-udp-src-mask",
-          "value": 37,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-udp-dst-mask",
-          "value": 38,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-sctp-src-mask",
-          "value": 39,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-sctp-dst-mask",
-          "value": 40,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-sctp-src",
-          "value": 41,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-sctp-dst",
-          "value": 42,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-enc-udp-src-port",
-          "value": 43,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-enc-udp-src-port-mask",
-          "value": 44,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-enc-udp-dst-port",
-          "value": 45,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-enc-udp-dst-port-mask",
-          "value": 46,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-flags",
-          "value": 47,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "flower-key-ctrl-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "key-flags-mask",
-          "value": 48,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "flower-key-ctrl-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "key-icmpv4-code",
-          "value": 49,
-          "type": "u8"
-        },
-        {
-          "name": "key-icmpv4-code-mask",
-          "value": 50,
-          "type": "u8"
-        },
-        {
-          "name": "key-icmpv4-type",
-          "value": 51,
-          "type": "u8"
-        },
-        {
-          "name": "key-icmpv4-type-mask",
-          "value": 52,
-          "type": "u8"
-        },
-        {
-          "name": "key-icmpv6-code",
-          "value": 53,
-          "type": "u8"
-        },
-        {
-          "name": "key-icmpv6-code-mask",
-          "value": 54,
-          "type": "u8"
-        },
-        {
-          "name": "key-icmpv6-type",
-          "value": 55,
-          "type": "u8"
-        },
-        {
-          "name": "key-icmpv6-type-mask",
-          "value": 56,
-          "type": "u8"
-        },
-        {
-          "name": "key-arp-sip",
-          "value": 57,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-arp-sip-mask",
-          "value": 58,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-arp-tip",
-          "value": 59,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-arp-tip-mask",
-          "value": 60,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-arp-op",
-          "value": 61,
-          "type": "u8"
-        },
-        {
-          "name": "key-arp-op-mask",
-          "value": 62,
-          "type": "u8"
-        },
-        {
-          "name": "key-arp-sha",
-          "value": 63,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-arp-sha-mask",
-          "value": 64,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-arp-tha",
-          "value": 65,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-arp-tha-mask",
-          "value": 66,
-          "type": "binary",
-          "displayHint": "mac"
-        },
-        {
-          "name": "key-mpls-ttl",
-          "value": 67,
-          "type": "u8"
-        },
-        {
-          "name": "key-mpls-bos",
-          "value": 68,
-          "type": "u8"
-        },
-        {
-          "name": "key-mpls-tc",
-          "value": 69,
-          "type": "u8"
-        },
-        {
-          "name": "key-mpls-label",
-          "value": 70,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-tcp-flags",
-          "value": 71,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-tcp-flags-mask",
-          "value": 72,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-ip-tos",
-          "value": 73,
-          "type": "u8"
-        },
-        {
-          "name": "key-ip-tos-mask",
-          "value": 74,
-          "type": "u8"
-        },
-        {
-          "name": "key-ip-ttl",
-          "value": 75,
-          "type": "u8"
-        },
-        {
-          "name": "key-ip-ttl-mask",
-          "value": 76,
-          "type": "u8"
-        },
-        {
-          "name": "key-cvlan-id",
-          "value": 77,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-cvlan-prio",
-          "value": 78,
-          "type": "u8"
-        },
-        {
-          "name": "key-cvlan-eth-type",
-          "value": 79,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-enc-ip-tos",
-          "value": 80,
-          "type": "u8"
-        },
-        {
-          "name": "key-enc-ip-tos-mask",
-          "value": 81,
-          "type": "u8"
-        },
-        {
-          "name": "key-enc-ip-ttl",
-          "value": 82,
-          "type": "u8"
-        },
-        {
-          "name": "key-enc-ip-ttl-mask",
-          "value": 83,
-          "type": "u8"
-        },
-        {
-          "name": "key-enc-opts",
-          "value": 84,
-          "type": "nest",
-          "nested": "flower-key-enc-opts-attrs"
-        },
-        {
-          "name": "key-enc-opts-mask",
-          "value": 85,
-          "type": "nest",
-          "nested": "flower-key-enc-opts-attrs"
-        },
-        {
-          "name": "in-hw-count",
-          "value": 86,
-          "type": "u32"
-        },
-        {
-          "name": "key-port-src-min",
-          "value": 87,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-port-src-max",
-          "value": 88,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-port-dst-min",
-          "value": 89,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-port-dst-max",
-          "value": 90,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-ct-state",
-          "value": 91,
-          "type": "u16"
-        },
-        {
-          "name": "key-ct-state-mask",
-          "value": 92,
-          "type": "u16"
-        },
-        {
-          "name": "key-ct-zone",
-          "value": 93,
-          "type": "u16"
-        },
-        {
-          "name": "key-ct-zone-mask",
-          "value": 94,
-          "type": "u16"
-        },
-        {
-          "name": "key-ct-mark",
-          "value": 95,
-          "type": "u32"
-        },
-        {
-          "name": "key-ct-mark-mask",
-          "value": 96,
-          "type": "u32"
-        },
-        {
-          "name": "key-ct-labels",
-          "value": 97,
-          "type": "binary"
-        },
-        {
-          "name": "key-ct-labels-mask",
-          "value": 98,
-          "type": "binary"
-        },
-        {
-          "name": "key-mpls-opts",
-          "value": 99,
-          "type": "nest",
-          "nested": "flower-key-mpls-opt-attrs"
-        },
-        {
-          "name": "key-hash",
-          "value": 100,
-          "type": "u32"
-        },
-        {
-          "name": "key-hash-mask",
-          "value": 101,
-          "type": "u32"
-        },
-        {
-          "name": "key-num-of-vlans",
-          "value": 102,
-          "type": "u8"
-        },
-        {
-          "name": "key-pppoe-sid",
-          "value": 103,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-ppp-proto",
-          "value": 104,
-          "type": "u16",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-l2tpv3-sid",
-          "value": 105,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "l2-miss",
-          "value": 106,
-          "type": "u8"
-        },
-        {
-          "name": "key-cfm",
-          "value": 107,
-          "type": "nest",
-          "nested": "flower-key-cfm-attrs"
-        },
-        {
-          "name": "key-spi",
-          "value": 108,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-spi-mask",
-          "value": 109,
-          "type": "u32",
-          "byteOrder": "big-endian"
-        },
-        {
-          "name": "key-enc-flags",
-          "value": 110,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "flower-key-ctrl-flags",
-          "enumAsFlags": true
-        },
-        {
-          "name": "key-enc-flags-mask",
-          "value": 111,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "enum": "flower-key-ctrl-flags",
-          "enumAsFlags": true
-        }
+        {"name":"classid","value":1,"type":"u32"},
+        {"name":"indev","value":2,"type":"string"},
+        {"name":"act","value":3,"type":"indexed-array","nested":"act-attrs","subType":"nest"},
+        {"name":"key-eth-dst","value":4,"type":"binary","displayHint":"mac"},
+        {"name":"key-eth-dst-mask","value":5,"type":"binary","displayHint":"mac"},
+        {"name":"key-eth-src","value":6,"type":"binary","displayHint":"mac"},
+        {"name":"key-eth-src-mask","value":7,"type":"binary","displayHint":"mac"},
+        {"name":"key-eth-type","value":8,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-ip-proto","value":9,"type":"u8"},
+        {"name":"key-ipv4-src","value":10,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"key-ipv4-src-mask","value":11,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"key-ipv4-dst","value":12,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"key-ipv4-dst-mask","value":13,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"key-ipv6-src","value":14,"type":"binary","displayHint":"ipv6"},
+        {"name":"key-ipv6-src-mask","value":15,"type":"binary","displayHint":"ipv6"},
+        {"name":"key-ipv6-dst","value":16,"type":"binary","displayHint":"ipv6"},
+        {"name":"key-ipv6-dst-mask","value":17,"type":"binary","displayHint":"ipv6"},
+        {"name":"key-tcp-src","value":18,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-tcp-dst","value":19,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-udp-src","value":20,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-udp-dst","value":21,"type":"u16","byteOrder":"big-endian"},
+        {"name":"flags","value":22,"type":"u32","enum":"cls-flags","enumAsFlags":true},
+        {"name":"key-vlan-id","value":23,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-vlan-prio","value":24,"type":"u8"},
+        {"name":"key-vlan-eth-type","value":25,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-enc-key-id","value":26,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-enc-ipv4-src","value":27,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"key-enc-ipv4-src-mask","value":28,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"key-enc-ipv4-dst","value":29,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"key-enc-ipv4-dst-mask","value":30,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
+        {"name":"key-enc-ipv6-src","value":31,"type":"binary","displayHint":"ipv6"},
+        {"name":"key-enc-ipv6-src-mask","value":32,"type":"binary","displayHint":"ipv6"},
+        {"name":"key-enc-ipv6-dst","value":33,"type":"binary","displayHint":"ipv6"},
+        {"name":"key-enc-ipv6-dst-mask","value":34,"type":"binary","displayHint":"ipv6"},
+        {"name":"key-tcp-src-mask","value":35,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-tcp-dst-mask","value":36,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-udp-src-mask","value":37,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-udp-dst-mask","value":38,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-sctp-src-mask","value":39,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-sctp-dst-mask","value":40,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-sctp-src","value":41,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-sctp-dst","value":42,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-enc-udp-src-port","value":43,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-enc-udp-src-port-mask","value":44,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-enc-udp-dst-port","value":45,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-enc-udp-dst-port-mask","value":46,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-flags","value":47,"type":"u32","byteOrder":"big-endian","enum":"flower-key-ctrl-flags","enumAsFlags":true},
+        {"name":"key-flags-mask","value":48,"type":"u32","byteOrder":"big-endian","enum":"flower-key-ctrl-flags","enumAsFlags":true},
+        {"name":"key-icmpv4-code","value":49,"type":"u8"},
+        {"name":"key-icmpv4-code-mask","value":50,"type":"u8"},
+        {"name":"key-icmpv4-type","value":51,"type":"u8"},
+        {"name":"key-icmpv4-type-mask","value":52,"type":"u8"},
+        {"name":"key-icmpv6-code","value":53,"type":"u8"},
+        {"name":"key-icmpv6-code-mask","value":54,"type":"u8"},
+        {"name":"key-icmpv6-type","value":55,"type":"u8"},
+        {"name":"key-icmpv6-type-mask","value":56,"type":"u8"},
+        {"name":"key-arp-sip","value":57,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-arp-sip-mask","value":58,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-arp-tip","value":59,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-arp-tip-mask","value":60,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-arp-op","value":61,"type":"u8"},
+        {"name":"key-arp-op-mask","value":62,"type":"u8"},
+        {"name":"key-arp-sha","value":63,"type":"binary","displayHint":"mac"},
+        {"name":"key-arp-sha-mask","value":64,"type":"binary","displayHint":"mac"},
+        {"name":"key-arp-tha","value":65,"type":"binary","displayHint":"mac"},
+        {"name":"key-arp-tha-mask","value":66,"type":"binary","displayHint":"mac"},
+        {"name":"key-mpls-ttl","value":67,"type":"u8"},
+        {"name":"key-mpls-bos","value":68,"type":"u8"},
+        {"name":"key-mpls-tc","value":69,"type":"u8"},
+        {"name":"key-mpls-label","value":70,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-tcp-flags","value":71,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-tcp-flags-mask","value":72,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-ip-tos","value":73,"type":"u8"},
+        {"name":"key-ip-tos-mask","value":74,"type":"u8"},
+        {"name":"key-ip-ttl","value":75,"type":"u8"},
+        {"name":"key-ip-ttl-mask","value":76,"type":"u8"},
+        {"name":"key-cvlan-id","value":77,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-cvlan-prio","value":78,"type":"u8"},
+        {"name":"key-cvlan-eth-type","value":79,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-enc-ip-tos","value":80,"type":"u8"},
+        {"name":"key-enc-ip-tos-mask","value":81,"type":"u8"},
+        {"name":"key-enc-ip-ttl","value":82,"type":"u8"},
+        {"name":"key-enc-ip-ttl-mask","value":83,"type":"u8"},
+        {"name":"key-enc-opts","value":84,"type":"nest","nested":"flower-key-enc-opts-attrs"},
+        {"name":"key-enc-opts-mask","value":85,"type":"nest","nested":"flower-key-enc-opts-attrs"},
+        {"name":"in-hw-count","value":86,"type":"u32"},
+        {"name":"key-port-src-min","value":87,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-port-src-max","value":88,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-port-dst-min","value":89,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-port-dst-max","value":90,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-ct-state","value":91,"type":"u16"},
+        {"name":"key-ct-state-mask","value":92,"type":"u16"},
+        {"name":"key-ct-zone","value":93,"type":"u16"},
+        {"name":"key-ct-zone-mask","value":94,"type":"u16"},
+        {"name":"key-ct-mark","value":95,"type":"u32"},
+        {"name":"key-ct-mark-mask","value":96,"type":"u32"},
+        {"name":"key-ct-labels","value":97,"type":"binary"},
+        {"name":"key-ct-labels-mask","value":98,"type":"binary"},
+        {"name":"key-mpls-opts","value":99,"type":"nest","nested":"flower-key-mpls-opt-attrs"},
+        {"name":"key-hash","value":100,"type":"u32"},
+        {"name":"key-hash-mask","value":101,"type":"u32"},
+        {"name":"key-num-of-vlans","value":102,"type":"u8"},
+        {"name":"key-pppoe-sid","value":103,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-ppp-proto","value":104,"type":"u16","byteOrder":"big-endian"},
+        {"name":"key-l2tpv3-sid","value":105,"type":"u32","byteOrder":"big-endian"},
+        {"name":"l2-miss","value":106,"type":"u8"},
+        {"name":"key-cfm","value":107,"type":"nest","nested":"flower-key-cfm-attrs"},
+        {"name":"key-spi","value":108,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-spi-mask","value":109,"type":"u32","byteOrder":"big-endian"},
+        {"name":"key-enc-flags","value":110,"type":"u32","byteOrder":"big-endian","enum":"flower-key-ctrl-flags","enumAsFlags":true},
+        {"name":"key-enc-flags-mask","value":111,"type":"u32","byteOrder":"big-endian","enum":"flower-key-ctrl-flags","enumAsFlags":true}
       ]
     },
     "flower-key-enc-opts-attrs": {
       "name": "flower-key-enc-opts-attrs",
       "attrs": [
-        {
-          "name": "geneve",
-          "value": 1,
-          "type": "nest",
-          "nested": "flower-key-enc-opt-geneve-attrs"
-        },
-        {
-          "name": "vxlan",
-          "value": 2,
-          "type": "nest",
-          "nested": "flower-key-enc-opt-vxlan-attrs"
-        },
-        {
-          "name": "erspan",
-          "value": 3,
-          "type": "nest",
-          "nested": "flower-key-enc-opt-erspan-attrs"
-        },
-        {
-          "name": "gtp",
-          "value": 4,
-          "type": "nest",
-          "nested": "flower-key-enc-opt-gtp-attrs"
-        }
+        {"name":"geneve","value":1,"type":"nest","nested":"flower-key-enc-opt-geneve-attrs"},
+        {"name":"vxlan","value":2,"type":"nest","nested":"flower-key-enc-opt-vxlan-attrs"},
+        {"name":"erspan","value":3,"type":"nest","nested":"flower-key-enc-opt-erspan-attrs"},
+        {"name":"gtp","value":4,"type":"nest","nested":"flower-key-enc-opt-gtp-attrs"}
       ]
     },
     "flower-key-enc-opt-geneve-attrs": {
       "name": "flower-key-enc-opt-geneve-attrs",
       "attrs": [
-        {
-          "name": "class",
-          "value": 1,
-          "type": "u16"
-        },
-        {
-          "name": "type",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "data",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"class","value":1,"type":"u16"},
+        {"name":"type","value":2,"type":"u8"},
+        {"name":"data","value":3,"type":"binary"}
       ]
     },
     "flower-key-enc-opt-vxlan-attrs": {
       "name": "flower-key-enc-opt-vxlan-attrs",
       "attrs": [
-        {
-          "name": "gbp",
-          "value": 1,
-          "type": "u32"
-        }
+        {"name":"gbp","value":1,"type":"u32"}
       ]
     },
     "flower-key-enc-opt-erspan-attrs": {
       "name": "flower-key-enc-opt-erspan-attrs",
       "attrs": [
-        {
-          "name": "ver",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "index",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "dir",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "hwid",
-          "value": 4,
-          "type": "u8"
-        }
+        {"name":"ver","value":1,"type":"u8"},
+        {"name":"index","value":2,"type":"u32"},
+        {"name":"dir","value":3,"type":"u8"},
+        {"name":"hwid","value":4,"type":"u8"}
       ]
     },
     "flower-key-enc-opt-gtp-attrs": {
       "name": "flower-key-enc-opt-gtp-attrs",
       "attrs": [
-        {
-          "name": "pdu-type",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "qfi",
-          "value": 2,
-          "type": "u8"
-        }
+        {"name":"pdu-type","value":1,"type":"u8"},
+        {"name":"qfi","value":2,"type":"u8"}
       ]
     },
     "flower-key-mpls-opt-attrs": {
       "name": "flower-key-mpls-opt-attrs",
       "attrs": [
-        {
-          "name": "lse-depth",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "lse-ttl",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "lse-bos",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "lse-tc",
-          "value": 4,
-          "type": "u8"
-        },
-        {
-          "name": "lse-label",
-          "value": 5,
-          "type": "u32"
-        }
+        {"name":"lse-depth","value":1,"type":"u8"},
+        {"name":"lse-ttl","value":2,"type":"u8"},
+        {"name":"lse-bos","value":3,"type":"u8"},
+        {"name":"lse-tc","value":4,"type":"u8"},
+        {"name":"lse-label","value":5,"type":"u32"}
       ]
     },
     "flower-key-cfm-attrs": {
       "name": "flower-key-cfm-attrs",
       "attrs": [
-        {
-          "name": "md-level",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "opcode",
-          "value": 2,
-          "type": "u8"
-        }
+        {"name":"md-level","value":1,"type":"u8"},
+        {"name":"opcode","value":2,"type":"u8"}
       ]
     },
     "fw-attrs": {
       "name": "fw-attrs",
       "attrs": [
-        {
-          "name": "classid",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "police",
-          "value": 2,
-          "type": "nest",
-          "nested": "police-attrs"
-        },
-        {
-          "name": "indev",
-          "value": 3,
-          "type": "string"
-        },
-        {
-          "name": "act",
-          "value": 4,
-          "type": "indexed-array",
-          "nested": "act-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "mask",
-          "value": 5,
-          "type": "u32"
-        }
+        {"name":"classid","value":1,"type":"u32"},
+        {"name":"police","value":2,"type":"nest","nested":"police-attrs"},
+        {"name":"indev","value":3,"type":"string"},
+        {"name":"act","value":4,"type":"indexed-array","nested":"act-attrs","subType":"nest"},
+        {"name":"mask","value":5,"type":"u32"}
       ]
     },
     "gred-attrs": {
       "name": "gred-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "stab",
-          "value": 2,
-          "type": "binary",
-          "subType": "u8"
-        },
-        {
-          "name": "dps",
-          "value": 3,
-          "type": "binary",
-          "struct": "tc-gred-sopt"
-        },
-        {
-          "name": "max-p",
-          "value": 4,
-          "type": "binary",
-          "subType": "u32"
-        },
-        {
-          "name": "limit",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "vq-list",
-          "value": 6,
-          "type": "nest",
-          "nested": "tca-gred-vq-list-attrs"
-        }
+        {"name":"parms","value":1,"type":"binary"},
+        {"name":"stab","value":2,"type":"binary","subType":"u8"},
+        {"name":"dps","value":3,"type":"binary","struct":"tc-gred-sopt"},
+        {"name":"max-p","value":4,"type":"binary","subType":"u32"},
+        {"name":"limit","value":5,"type":"u32"},
+        {"name":"vq-list","value":6,"type":"nest","nested":"tca-gred-vq-list-attrs"}
       ]
     },
     "tca-gred-vq-list-attrs": {
       "name": "tca-gred-vq-list-attrs",
       "attrs": [
-        {
-          "name": "entry",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "tca-gred-vq-entry-attrs"
-        }
+        {"name":"entry","value":1,"type":"nest","multiAttr":true,"nested":"tca-gred-vq-entry-attrs"}
       ]
     },
     "tca-gred-vq-entry-attrs": {
       "name": "tca-gred-vq-entry-attrs",
       "attrs": [
-        {
-          "name": "pad",
-          "value": 1,
-          "type": "pad"
-        },
-        {
-          "name": "dp",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "stat-bytes",
-          "value": 3,
-          "type": "u64"
-        },
-        {
-          "name": "stat-packets",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "stat-backlog",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "stat-prob-drop",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "stat-prob-mark",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "stat-forced-drop",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "stat-forced-mark",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "stat-pdrop",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "stat-other",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "flags",
-          "value": 12,
-          "type": "u32"
-        }
+        {"name":"pad","value":1,"type":"pad"},
+        {"name":"dp","value":2,"type":"u32"},
+        {"name":"stat-bytes","value":3,"type":"u64"},
+        {"name":"stat-packets","value":4,"type":"u32"},
+        {"name":"stat-backlog","value":5,"type":"u32"},
+        {"name":"stat-prob-drop","value":6,"type":"u32"},
+        {"name":"stat-prob-mark","value":7,"type":"u32"},
+        {"name":"stat-forced-drop","value":8,"type":"u32"},
+        {"name":"stat-forced-mark","value":9,"type":"u32"},
+        {"name":"stat-pdrop","value":10,"type":"u32"},
+        {"name":"stat-other","value":11,"type":"u32"},
+        {"name":"flags","value":12,"type":"u32"}
       ]
     },
     "hfsc-attrs": {
       "name": "hfsc-attrs",
       "attrs": [
-        {
-          "name": "rsc",
-          "value": 1,
-          "type": "binary"
-        },
-        {
-          "name": "fsc",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "usc",
-          "value": 3,
-          "type": "binary"
-        }
+        {"name":"rsc","value":1,"type":"binary"},
+        {"name":"fsc","value":2,"type":"binary"},
+        {"name":"usc","value":3,"type":"binary"}
       ]
     },
     "hhf-attrs": {
       "name": "hhf-attrs",
       "attrs": [
-        {
-          "name": "backlog-limit",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "quantum",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "hh-flows-limit",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "reset-timeout",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "admit-bytes",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "evict-timeout",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "non-hh-weight",
-          "value": 7,
-          "type": "u32"
-        }
+        {"name":"backlog-limit","value":1,"type":"u32"},
+        {"name":"quantum","value":2,"type":"u32"},
+        {"name":"hh-flows-limit","value":3,"type":"u32"},
+        {"name":"reset-timeout","value":4,"type":"u32"},
+        {"name":"admit-bytes","value":5,"type":"u32"},
+        {"name":"evict-timeout","value":6,"type":"u32"},
+        {"name":"non-hh-weight","value":7,"type":"u32"}
       ]
     },
     "htb-attrs": {
       "name": "htb-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-htb-opt"
-        },
-        {
-          "name": "init",
-          "value": 2,
-          "type": "binary",
-          "struct": "tc-htb-glob"
-        },
-        {
-          "name": "ctab",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "rtab",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "direct-qlen",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "rate64",
-          "value": 6,
-          "type": "u64"
-        },
-        {
-          "name": "ceil64",
-          "value": 7,
-          "type": "u64"
-        },
-        {
-          "name": "pad",
-          "value": 8,
-          "type": "pad"
-        },
-        {
-          "name": "offload",
-          "value": 9,
-          "type": "flag"
-        }
+        {"name":"parms","value":1,"type":"binary","struct":"tc-htb-opt"},
+        {"name":"init","value":2,"type":"binary","struct":"tc-htb-glob"},
+        {"name":"ctab","value":3,"type":"binary"},
+        {"name":"rtab","value":4,"type":"binary"},
+        {"name":"direct-qlen","value":5,"type":"u32"},
+        {"name":"rate64","value":6,"type":"u64"},
+        {"name":"ceil64","value":7,"type":"u64"},
+        {"name":"pad","value":8,"type":"pad"},
+        {"name":"offload","value":9,"type":"flag"}
       ]
     },
     "matchall-attrs": {
       "name": "matchall-attrs",
       "attrs": [
-        {
-          "name": "classid",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "act",
-          "value": 2,
-          "type": "indexed-array",
-          "nested": "act-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "pcnt",
-          "value": 4,
-          "type": "binary",
-          "struct": "tc-matchall-pcnt"
-        },
-        {
-          "name": "pad",
-          "value": 5,
-          "type": "pad"
-        }
+        {"name":"classid","value":1,"type":"u32"},
+        {"name":"act","value":2,"type":"indexed-array","nested":"act-attrs","subType":"nest"},
+        {"name":"flags","value":3,"type":"u32"},
+        {"name":"pcnt","value":4,"type":"binary","struct":"tc-matchall-pcnt"},
+        {"name":"pad","value":5,"type":"pad"}
       ]
     },
     "etf-attrs": {
       "name": "etf-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-etf-qopt"
-        }
+        {"name":"parms","value":1,"type":"binary","struct":"tc-etf-qopt"}
       ]
     },
     "ets-attrs": {
       "name": "ets-attrs",
       "attrs": [
-        {
-          "name": "nbands",
-          "value": 1,
-          "type": "u8"
-        },
-        {
-          "name": "nstrict",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "quanta",
-          "value": 3,
-          "type": "nest",
-          "nested": "ets-attrs"
-        },
-        {
-          "name": "quanta-band",
-          "value": 4,
-          "type": "u32",
-          "multiAttr": true
-        },
-        {
-          "name": "priomap",
-          "value": 5,
-          "type": "nest",
-          "nested": "ets-attrs"
-        },
-        {
-          "name": "priomap-band",
-          "value": 6,
-          "type": "u8",
-          "multiAttr": true
-        }
+        {"name":"nbands","value":1,"type":"u8"},
+        {"name":"nstrict","value":2,"type":"u8"},
+        {"name":"quanta","value":3,"type":"nest","nested":"ets-attrs"},
+        {"name":"quanta-band","value":4,"type":"u32","multiAttr":true},
+        {"name":"priomap","value":5,"type":"nest","nested":"ets-attrs"},
+        {"name":"priomap-band","value":6,"type":"u8","multiAttr":true}
       ]
     },
     "fq-attrs": {
       "name": "fq-attrs",
       "attrs": [
-        {
-          "name": "plimit",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "flow-plimit",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "quantum",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "initial-quantum",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "rate-enable",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "flow-default-rate",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "flow-max-rate",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "buckets-log",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "flow-refill-delay",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "orphan-mask",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "low-rate-threshold",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "ce-threshold",
-          "value": 12,
-          "type": "u32"
-        },
-        {
-          "name": "timer-slack",
-          "value": 13,
-          "type": "u32"
-        },
-        {
-          "name": "horizon",
-          "value": 14,
-          "type": "u32"
-        },
-        {
-          "name": "horizon-drop",
-          "value": 15,
-          "type": "u8"
-        },
-        {
-          "name": "priomap",
-          "value": 16,
-          "type": "binary",
-          "struct": "tc-prio-qopt"
-        },
-        {
-          "name": "weights",
-          "value": 17,
-          "type": "binary",
-          "subType": "s32"
-        }
+        {"name":"plimit","value":1,"type":"u32"},
+        {"name":"flow-plimit","value":2,"type":"u32"},
+        {"name":"quantum","value":3,"type":"u32"},
+        {"name":"initial-quantum","value":4,"type":"u32"},
+        {"name":"rate-enable","value":5,"type":"u32"},
+        {"name":"flow-default-rate","value":6,"type":"u32"},
+        {"name":"flow-max-rate","value":7,"type":"u32"},
+        {"name":"buckets-log","value":8,"type":"u32"},
+        {"name":"flow-refill-delay","value":9,"type":"u32"},
+        {"name":"orphan-mask","value":10,"type":"u32"},
+        {"name":"low-rate-threshold","value":11,"type":"u32"},
+        {"name":"ce-threshold","value":12,"type":"u32"},
+        {"name":"timer-slack","value":13,"type":"u32"},
+        {"name":"horizon","value":14,"type":"u32"},
+        {"name":"horizon-drop","value":15,"type":"u8"},
+        {"name":"priomap","value":16,"type":"binary","struct":"tc-prio-qopt"},
+        {"name":"weights","value":17,"type":"binary","subType":"s32"}
       ]
     },
     "fq-codel-attrs": {
       "name": "fq-codel-attrs",
       "attrs": [
-        {
-          "name": "target",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "limit",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "interval",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "ecn",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "flows",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "quantum",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "ce-threshold",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "drop-batch-size",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "memory-limit",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "ce-threshold-selector",
-          "value": 10,
-          "type": "u8"
-        },
-        {
-          "name": "ce-threshold-mask",
-          "value": 11,
-          "type": "u8"
-        }
+        {"name":"target","value":1,"type":"u32"},
+        {"name":"limit","value":2,"type":"u32"},
+        {"name":"interval","value":3,"type":"u32"},
+        {"name":"ecn","value":4,"type":"u32"},
+        {"name":"flows","value":5,"type":"u32"},
+        {"name":"quantum","value":6,"type":"u32"},
+        {"name":"ce-threshold","value":7,"type":"u32"},
+        {"name":"drop-batch-size","value":8,"type":"u32"},
+        {"name":"memory-limit","value":9,"type":"u32"},
+        {"name":"ce-threshold-selector","value":10,"type":"u8"},
+        {"name":"ce-threshold-mask","value":11,"type":"u8"}
       ]
     },
     "fq-pie-attrs": {
       "name": "fq-pie-attrs",
       "attrs": [
-        {
-          "name": "limit",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "flows",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "target",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "tupdate",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "alpha",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "beta",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "quantum",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "memory-limit",
-          "value": 8,
-          "type": "u32"
-        },
-        {
-          "name": "ecn-prob",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "ecn",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "bytemode",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "dq-rate-estimator",
-          "value": 12,
-          "type": "u32"
-        }
+        {"name":"limit","value":1,"type":"u32"},
+        {"name":"flows","value":2,"type":"u32"},
+        {"name":"target","value":3,"type":"u32"},
+        {"name":"tupdate","value":4,"type":"u32"},
+        {"name":"alpha","value":5,"type":"u32"},
+        {"name":"beta","value":6,"type":"u32"},
+        {"name":"quantum","value":7,"type":"u32"},
+        {"name":"memory-limit","value":8,"type":"u32"},
+        {"name":"ecn-prob","value":9,"type":"u32"},
+        {"name":"ecn","value":10,"type":"u32"},
+        {"name":"bytemode","value":11,"type":"u32"},
+        {"name":"dq-rate-estimator","value":12,"type":"u32"}
       ]
     },
     "netem-attrs": {
       "name": "netem-attrs",
       "attrs": [
-        {
-          "name": "corr",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-netem-corr"
-        },
-        {
-          "name": "delay-dist",
-          "value": 2,
-          "type": "binary",
-          "subType": "s16"
-        },
-        {
-          "name": "reorder",
-          "value": 3,
-          "type": "binary",
-          "struct": "tc-netem-reorder"
-        },
-        {
-          "name": "corrupt",
-          "value": 4,
-          "type": "binary",
-          "struct": "tc-netem-corrupt"
-        },
-        {
-          "name": "loss",
-          "value": 5,
-          "type": "nest",
-          "nested": "netem-loss-attrs"
-        },
-        {
-          "name": "rate",
-          "value": 6,
-          "type": "binary",
-          "struct": "tc-netem-rate"
-        },
-        {
-          "name": "ecn",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "rate64",
-          "value": 8,
-          "type": "u64"
-        },
-        {
-          "name": "pad",
-          "value": 9,
-          "type": "u32"
-        },
-        {
-          "name": "latency64",
-          "value": 10,
-          "type": "s64"
-        },
-        {
-          "name": "jitter64",
-          "value": 11,
-          "type": "s64"
-        },
-        {
-          "name": "slot",
-          "value": 12,
-          "type": "binary",
-          "struct": "tc-netem-slot"
-        },
-        {
-          "name": "slot-dist",
-          "value": 13,
-          "type": "binary",
-          "subType": "s16"
-        },
-        {
-          "name": "prng-seed",
-          "value": 14,
-          "type": "u64"
-        }
+        {"name":"corr","value":1,"type":"binary","struct":"tc-netem-corr"},
+        {"name":"delay-dist","value":2,"type":"binary","subType":"s16"},
+        {"name":"reorder","value":3,"type":"binary","struct":"tc-netem-reorder"},
+        {"name":"corrupt","value":4,"type":"binary","struct":"tc-netem-corrupt"},
+        {"name":"loss","value":5,"type":"nest","nested":"netem-loss-attrs"},
+        {"name":"rate","value":6,"type":"binary","struct":"tc-netem-rate"},
+        {"name":"ecn","value":7,"type":"u32"},
+        {"name":"rate64","value":8,"type":"u64"},
+        {"name":"pad","value":9,"type":"u32"},
+        {"name":"latency64","value":10,"type":"s64"},
+        {"name":"jitter64","value":11,"type":"s64"},
+        {"name":"slot","value":12,"type":"binary","struct":"tc-netem-slot"},
+        {"name":"slot-dist","value":13,"type":"binary","subType":"s16"},
+        {"name":"prng-seed","value":14,"type":"u64"}
       ]
     },
     "netem-loss-attrs": {
       "name": "netem-loss-attrs",
       "attrs": [
-        {
-          "name": "gi",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-netem-gimodel"
-        },
-        {
-          "name": "ge",
-          "value": 2,
-          "type": "binary",
-          "struct": "tc-netem-gemodel"
-        }
+        {"name":"gi","value":1,"type":"binary","struct":"tc-netem-gimodel"},
+        {"name":"ge","value":2,"type":"binary","struct":"tc-netem-gemodel"}
       ]
     },
     "pie-attrs": {
       "name": "pie-attrs",
       "attrs": [
-        {
-          "name": "target",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "limit",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "tupdate",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "alpha",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "beta",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "ecn",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "bytemode",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "dq-rate-estimator",
-          "value": 8,
-          "type": "u32"
-        }
+        {"name":"target","value":1,"type":"u32"},
+        {"name":"limit","value":2,"type":"u32"},
+        {"name":"tupdate","value":3,"type":"u32"},
+        {"name":"alpha","value":4,"type":"u32"},
+        {"name":"beta","value":5,"type":"u32"},
+        {"name":"ecn","value":6,"type":"u32"},
+        {"name":"bytemode","value":7,"type":"u32"},
+        {"name":"dq-rate-estimator","value":8,"type":"u32"}
       ]
     },
     "police-attrs": {
       "name": "police-attrs",
       "attrs": [
-        {
-          "name": "tbf",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-police"
-        },
-        {
-          "name": "rate",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "peakrate",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "avrate",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "result",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "tm",
-          "value": 6,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "pad",
-          "value": 7,
-          "type": "pad"
-        },
-        {
-          "name": "rate64",
-          "value": 8,
-          "type": "u64"
-        },
-        {
-          "name": "peakrate64",
-          "value": 9,
-          "type": "u64"
-        },
-        {
-          "name": "pktrate64",
-          "value": 10,
-          "type": "u64"
-        },
-        {
-          "name": "pktburst64",
-          "value": 11,
-          "type": "u64"
-        }
+        {"name":"tbf","value":1,"type":"binary","struct":"tc-police"},
+        {"name":"rate","value":2,"type":"binary"},
+        {"name":"peakrate","value":3,"type":"binary"},
+        {"name":"avrate","value":4,"type":"u32"},
+        {"name":"result","value":5,"type":"u32"},
+        {"name":"tm","value":6,"type":"binary","struct":"tcf-t"},
+        {"name":"pad","value":7,"type":"pad"},
+        {"name":"rate64","value":8,"type":"u64"},
+        {"name":"peakrate64","value":9,"type":"u64"},
+        {"name":"pktrate64","value":10,"type":"u64"},
+        {"name":"pktburst64","value":11,"type":"u64"}
       ]
     },
     "qfq-attrs": {
       "name": "qfq-attrs",
       "attrs": [
-        {
-          "name": "weight",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "lmax",
-          "value": 2,
-          "type": "u32"
-        }
+        {"name":"weight","value":1,"type":"u32"},
+        {"name":"lmax","value":2,"type":"u32"}
       ]
     },
     "red-attrs": {
       "name": "red-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-red-qopt"
-        },
-        {
-          "name": "stab",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "max-p",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "flags",
-          "value": 4,
-          "type": "bitfield32"
-        },
-        {
-          "name": "early-drop-block",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "mark-block",
-          "value": 6,
-          "type": "u32"
-        }
+        {"name":"parms","value":1,"type":"binary","struct":"tc-red-qopt"},
+        {"name":"stab","value":2,"type":"binary"},
+        {"name":"max-p","value":3,"type":"u32"},
+        {"name":"flags","value":4,"type":"bitfield32"},
+        {"name":"early-drop-block","value":5,"type":"u32"},
+        {"name":"mark-block","value":6,"type":"u32"}
       ]
     },
     "route-attrs": {
       "name": "route-attrs",
       "attrs": [
-        {
-          "name": "classid",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "to",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "from",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "iif",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "police",
-          "value": 5,
-          "type": "nest",
-          "nested": "police-attrs"
-        },
-        {
-          "name": "act",
-          "value": 6,
-          "type": "indexed-array",
-          "nested": "act-attrs",
-          "subType": "nest"
-        }
+        {"name":"classid","value":1,"type":"u32"},
+        {"name":"to","value":2,"type":"u32"},
+        {"name":"from","value":3,"type":"u32"},
+        {"name":"iif","value":4,"type":"u32"},
+        {"name":"police","value":5,"type":"nest","nested":"police-attrs"},
+        {"name":"act","value":6,"type":"indexed-array","nested":"act-attrs","subType":"nest"}
       ]
     },
     "taprio-attrs": {
       "name": "taprio-attrs",
       "attrs": [
-        {
-          "name": "priomap",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-mqprio-qopt"
-        },
-        {
-          "name": "sched-entry-list",
-          "value": 2,
-          "type": "nest",
-          "nested": "taprio-sched-entry-list"
-        },
-        {
-          "name": "sched-base-time",
-          "value": 3,
-          "type": "s64"
-        },
-        {
-          "name": "sched-single-entry",
-          "value": 4,
-          "type": "nest",
-          "nested": "taprio-sched-entry"
-        },
-        {
-          "name": "sched-clockid",
-          "value": 5,
-          "type": "s32"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        },
-        {
-          "name": "admin-sched",
-          "value": 7,
-          "type": "binary"
-        },
-        {
-          "name": "sched-cycle-time",
-          "value": 8,
-          "type": "s64"
-        },
-        {
-          "name": "sched-cycle-time-extension",
-          "value": 9,
-          "type": "s64"
-        },
-        {
-          "name": "flags",
-          "value": 10,
-          "type": "u32"
-        },
-        {
-          "name": "txtime-delay",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "tc-entry",
-          "value": 12,
-          "type": "nest",
-          "nested": "taprio-tc-entry-attrs"
-        }
+        {"name":"priomap","value":1,"type":"binary","struct":"tc-mqprio-qopt"},
+        {"name":"sched-entry-list","value":2,"type":"nest","nested":"taprio-sched-entry-list"},
+        {"name":"sched-base-time","value":3,"type":"s64"},
+        {"name":"sched-single-entry","value":4,"type":"nest","nested":"taprio-sched-entry"},
+        {"name":"sched-clockid","value":5,"type":"s32"},
+        {"name":"pad","value":6,"type":"pad"},
+        {"name":"admin-sched","value":7,"type":"binary"},
+        {"name":"sched-cycle-time","value":8,"type":"s64"},
+        {"name":"sched-cycle-time-extension","value":9,"type":"s64"},
+        {"name":"flags","value":10,"type":"u32"},
+        {"name":"txtime-delay","value":11,"type":"u32"},
+        {"name":"tc-entry","value":12,"type":"nest","nested":"taprio-tc-entry-attrs"}
       ]
     },
     "taprio-sched-entry-list": {
       "name": "taprio-sched-entry-list",
       "attrs": [
-        {
-          "name": "entry",
-          "value": 1,
-          "type": "nest",
-          "multiAttr": true,
-          "nested": "taprio-sched-entry"
-        }
+        {"name":"entry","value":1,"type":"nest","multiAttr":true,"nested":"taprio-sched-entry"}
       ]
     },
     "taprio-sched-entry": {
       "name": "taprio-sched-entry",
       "attrs": [
-        {
-          "name": "index",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "cmd",
-          "value": 2,
-          "type": "u8"
-        },
-        {
-          "name": "gate-mask",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "interval",
-          "value": 4,
-          "type": "u32"
-        }
+        {"name":"index","value":1,"type":"u32"},
+        {"name":"cmd","value":2,"type":"u8"},
+        {"name":"gate-mask","value":3,"type":"u32"},
+        {"name":"interval","value":4,"type":"u32"}
       ]
     },
     "taprio-tc-entry-attrs": {
       "name": "taprio-tc-entry-attrs",
       "attrs": [
-        {
-          "name": "index",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "max-sdu",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "fp",
-          "value": 3,
-          "type": "u32"
-        }
+        {"name":"index","value":1,"type":"u32"},
+        {"name":"max-sdu","value":2,"type":"u32"},
+        {"name":"fp","value":3,"type":"u32"}
       ]
     },
     "tbf-attrs": {
       "name": "tbf-attrs",
       "attrs": [
-        {
-          "name": "parms",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-tbf-qopt"
-        },
-        {
-          "name": "rtab",
-          "value": 2,
-          "type": "binary"
-        },
-        {
-          "name": "ptab",
-          "value": 3,
-          "type": "binary"
-        },
-        {
-          "name": "rate64",
-          "value": 4,
-          "type": "u64"
-        },
-        {
-          "name": "prate64",
-          "value": 5,
-          "type": "u64"
-        },
-        {
-          "name": "burst",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "pburst",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 8,
-          "type": "pad"
-        }
+        {"name":"parms","value":1,"type":"binary","struct":"tc-tbf-qopt"},
+        {"name":"rtab","value":2,"type":"binary"},
+        {"name":"ptab","value":3,"type":"binary"},
+        {"name":"rate64","value":4,"type":"u64"},
+        {"name":"prate64","value":5,"type":"u64"},
+        {"name":"burst","value":6,"type":"u32"},
+        {"name":"pburst","value":7,"type":"u32"},
+        {"name":"pad","value":8,"type":"pad"}
       ]
     },
     "act-sample-attrs": {
       "name": "act-sample-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary",
-          "struct": "tc-gact"
-        },
-        {
-          "name": "rate",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "trunc-size",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "psample-group",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary","struct":"tc-gact"},
+        {"name":"rate","value":3,"type":"u32"},
+        {"name":"trunc-size","value":4,"type":"u32"},
+        {"name":"psample-group","value":5,"type":"u32"},
+        {"name":"pad","value":6,"type":"pad"}
       ]
     },
     "act-gact-attrs": {
       "name": "act-gact-attrs",
       "attrs": [
-        {
-          "name": "tm",
-          "value": 1,
-          "type": "binary",
-          "struct": "tcf-t"
-        },
-        {
-          "name": "parms",
-          "value": 2,
-          "type": "binary",
-          "struct": "tc-gact"
-        },
-        {
-          "name": "prob",
-          "value": 3,
-          "type": "binary",
-          "struct": "tc-gact-p"
-        },
-        {
-          "name": "pad",
-          "value": 4,
-          "type": "pad"
-        }
+        {"name":"tm","value":1,"type":"binary","struct":"tcf-t"},
+        {"name":"parms","value":2,"type":"binary","struct":"tc-gact"},
+        {"name":"prob","value":3,"type":"binary","struct":"tc-gact-p"},
+        {"name":"pad","value":4,"type":"pad"}
       ]
     },
     "tca-stab-attrs": {
       "name": "tca-stab-attrs",
       "attrs": [
-        {
-          "name": "base",
-          "value": 1,
-          "type": "binary",
-          "struct": "tc-sizespec"
-        },
-        {
-          "name": "data",
-          "value": 2,
-          "type": "binary"
-        }
+        {"name":"base","value":1,"type":"binary","struct":"tc-sizespec"},
+        {"name":"data","value":2,"type":"binary"}
       ]
     },
     "tca-stats-attrs": {
       "name": "tca-stats-attrs",
       "attrs": [
-        {
-          "name": "basic",
-          "value": 1,
-          "type": "binary",
-          "struct": "gnet-stats-basic"
-        },
-        {
-          "name": "rate-est",
-          "value": 2,
-          "type": "binary",
-          "struct": "gnet-stats-rate-est"
-        },
-        {
-          "name": "queue",
-          "value": 3,
-          "type": "binary",
-          "struct": "gnet-stats-queue"
-        },
-        {
-          "name": "app",
-          "value": 4,
-          "type": "sub-message",
-          "subMessage": "tca-stats-app-msg",
-          "selector": "kind"
-        },
-        {
-          "name": "rate-est64",
-          "value": 5,
-          "type": "binary",
-          "struct": "gnet-stats-rate-est64"
-        },
-        {
-          "name": "pad",
-          "value": 6,
-          "type": "pad"
-        },
-        {
-          "name": "basic-hw",
-          "value": 7,
-          "type": "binary",
-          "struct": "gnet-stats-basic"
-        },
-        {
-          "name": "pkt64",
-          "value": 8,
-          "type": "u64"
-        }
+        {"name":"basic","value":1,"type":"binary","struct":"gnet-stats-basic"},
+        {"name":"rate-est","value":2,"type":"binary","struct":"gnet-stats-rate-est"},
+        {"name":"queue","value":3,"type":"binary","struct":"gnet-stats-queue"},
+        {"name":"app","value":4,"type":"sub-message","subMessage":"tca-stats-app-msg","selector":"kind"},
+        {"name":"rate-est64","value":5,"type":"binary","struct":"gnet-stats-rate-est64"},
+        {"name":"pad","value":6,"type":"pad"},
+        {"name":"basic-hw","value":7,"type":"binary","struct":"gnet-stats-basic"},
+        {"name":"pkt64","value":8,"type":"u64"}
       ]
     },
     "u32-attrs": {
       "name": "u32-attrs",
       "attrs": [
-        {
-          "name": "classid",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "hash",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "link",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "divisor",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "sel",
-          "value": 5,
-          "type": "binary",
-          "struct": "tc-u32-sel"
-        },
-        {
-          "name": "police",
-          "value": 6,
-          "type": "nest",
-          "nested": "police-attrs"
-        },
-        {
-          "name": "act",
-          "value": 7,
-          "type": "indexed-array",
-          "nested": "act-attrs",
-          "subType": "nest"
-        },
-        {
-          "name": "indev",
-          "value": 8,
-          "type": "string"
-        },
-        {
-          "name": "pcnt",
-          "value": 9,
-          "type": "binary",
-          "struct": "tc-u32-pcnt"
-        },
-        {
-          "name": "mark",
-          "value": 10,
-          "type": "binary",
-          "struct": "tc-u32-mark"
-        },
-        {
-          "name": "flags",
-          "value": 11,
-          "type": "u32"
-        },
-        {
-          "name": "pad",
-          "value": 12,
-          "type": "pad"
-        }
+        {"name":"classid","value":1,"type":"u32"},
+        {"name":"hash","value":2,"type":"u32"},
+        {"name":"link","value":3,"type":"u32"},
+        {"name":"divisor","value":4,"type":"u32"},
+        {"name":"sel","value":5,"type":"binary","struct":"tc-u32-sel"},
+        {"name":"police","value":6,"type":"nest","nested":"police-attrs"},
+        {"name":"act","value":7,"type":"indexed-array","nested":"act-attrs","subType":"nest"},
+        {"name":"indev","value":8,"type":"string"},
+        {"name":"pcnt","value":9,"type":"binary","struct":"tc-u32-pcnt"},
+        {"name":"mark","value":10,"type":"binary","struct":"tc-u32-mark"},
+        {"name":"flags","value":11,"type":"u32"},
+        {"name":"pad","value":12,"type":"pad"}
       ]
     }
   },
@@ -6227,330 +1776,95 @@ export const model: FamilyModel = {
     "options-msg": {
       "name": "options-msg",
       "formats": [
-        {
-          "value": "basic",
-          "attributeSet": "basic-attrs"
-        },
-        {
-          "value": "bpf",
-          "attributeSet": "bpf-attrs"
-        },
-        {
-          "value": "bfifo",
-          "fixedHeader": "tc-fifo-qopt"
-        },
-        {
-          "value": "cake",
-          "attributeSet": "cake-attrs"
-        },
-        {
-          "value": "cbs",
-          "attributeSet": "cbs-attrs"
-        },
-        {
-          "value": "cgroup",
-          "attributeSet": "cgroup-attrs"
-        },
-        {
-          "value": "choke",
-          "attributeSet": "choke-attrs"
-        },
-        {
-          "value": "clsact"
-        },
-        {
-          "value": "codel",
-          "attributeSet": "codel-attrs"
-        },
-        {
-          "value": "drr",
-          "attributeSet": "drr-attrs"
-        },
-        {
-          "value": "dualpi2",
-          "attributeSet": "dualpi2-attrs"
-        },
-        {
-          "value": "etf",
-          "attributeSet": "etf-attrs"
-        },
-        {
-          "value": "ets",
-          "attributeSet": "ets-attrs"
-        },
-        {
-          "value": "flow",
-          "attributeSet": "flow-attrs"
-        },
-        {
-          "value": "flower",
-          "attributeSet": "flower-attrs"
-        },
-        {
-          "value": "fq",
-          "attributeSet": "fq-attrs"
-        },
-        {
-          "value": "fq_codel",
-          "attributeSet": "fq-codel-attrs"
-        },
-        {
-          "value": "fq_pie",
-          "attributeSet": "fq-pie-attrs"
-        },
-        {
-          "value": "fw",
-          "attributeSet": "fw-attrs"
-        },
-        {
-          "value": "gred",
-          "attributeSet": "gred-attrs"
-        },
-        {
-          "value": "hfsc",
-          "fixedHeader": "tc-hfsc-qopt"
-        },
-        {
-          "value": "hhf",
-          "attributeSet": "hhf-attrs"
-        },
-        {
-          "value": "htb",
-          "attributeSet": "htb-attrs"
-        },
-        {
-          "value": "ingress"
-        },
-        {
-          "value": "matchall",
-          "attributeSet": "matchall-attrs"
-        },
-        {
-          "value": "mq"
-        },
-        {
-          "value": "mqprio",
-          "fixedHeader": "tc-mqprio-qopt"
-        },
-        {
-          "value": "multiq",
-          "fixedHeader": "tc-multiq-qopt"
-        },
-        {
-          "value": "netem",
-          "fixedHeader": "tc-netem-qopt",
-          "attributeSet": "netem-attrs"
-        },
-        {
-          "value": "pfifo",
-          "fixedHeader": "tc-fifo-qopt"
-        },
-        {
-          "value": "pfifo_fast",
-          "fixedHeader": "tc-prio-qopt"
-        },
-        {
-          "value": "pfifo_head_drop",
-          "fixedHeader": "tc-fifo-qopt"
-        },
-        {
-          "value": "pie",
-          "attributeSet": "pie-attrs"
-        },
-        {
-          "value": "plug",
-          "fixedHeader": "tc-plug-qopt"
-        },
-        {
-          "value": "prio",
-          "fixedHeader": "tc-prio-qopt"
-        },
-        {
-          "value": "qfq",
-          "attributeSet": "qfq-attrs"
-        },
-        {
-          "value": "red",
-          "attributeSet": "red-attrs"
-        },
-        {
-          "value": "route",
-          "attributeSet": "route-attrs"
-        },
-        {
-          "value": "sfb",
-          "fixedHeader": "tc-sfb-qopt"
-        },
-        {
-          "value": "sfq",
-          "fixedHeader": "tc-sfq-qopt-v1"
-        },
-        {
-          "value": "taprio",
-          "attributeSet": "taprio-attrs"
-        },
-        {
-          "value": "tbf",
-          "attributeSet": "tbf-attrs"
-        },
-        {
-          "value": "u32",
-          "attributeSet": "u32-attrs"
-        },
-        {
-          "value": "skbprio",
-          "fixedHeader": "tc-skbprio-qopt"
-        }
+        {"value":"basic","attributeSet":"basic-attrs"},
+        {"value":"bpf","attributeSet":"bpf-attrs"},
+        {"value":"bfifo","fixedHeader":"tc-fifo-qopt"},
+        {"value":"cake","attributeSet":"cake-attrs"},
+        {"value":"cbs","attributeSet":"cbs-attrs"},
+        {"value":"cgroup","attributeSet":"cgroup-attrs"},
+        {"value":"choke","attributeSet":"choke-attrs"},
+        {"value":"clsact"},
+        {"value":"codel","attributeSet":"codel-attrs"},
+        {"value":"drr","attributeSet":"drr-attrs"},
+        {"value":"dualpi2","attributeSet":"dualpi2-attrs"},
+        {"value":"etf","attributeSet":"etf-attrs"},
+        {"value":"ets","attributeSet":"ets-attrs"},
+        {"value":"flow","attributeSet":"flow-attrs"},
+        {"value":"flower","attributeSet":"flower-attrs"},
+        {"value":"fq","attributeSet":"fq-attrs"},
+        {"value":"fq_codel","attributeSet":"fq-codel-attrs"},
+        {"value":"fq_pie","attributeSet":"fq-pie-attrs"},
+        {"value":"fw","attributeSet":"fw-attrs"},
+        {"value":"gred","attributeSet":"gred-attrs"},
+        {"value":"hfsc","fixedHeader":"tc-hfsc-qopt"},
+        {"value":"hhf","attributeSet":"hhf-attrs"},
+        {"value":"htb","attributeSet":"htb-attrs"},
+        {"value":"ingress"},
+        {"value":"matchall","attributeSet":"matchall-attrs"},
+        {"value":"mq"},
+        {"value":"mqprio","fixedHeader":"tc-mqprio-qopt"},
+        {"value":"multiq","fixedHeader":"tc-multiq-qopt"},
+        {"value":"netem","fixedHeader":"tc-netem-qopt","attributeSet":"netem-attrs"},
+        {"value":"pfifo","fixedHeader":"tc-fifo-qopt"},
+        {"value":"pfifo_fast","fixedHeader":"tc-prio-qopt"},
+        {"value":"pfifo_head_drop","fixedHeader":"tc-fifo-qopt"},
+        {"value":"pie","attributeSet":"pie-attrs"},
+        {"value":"plug","fixedHeader":"tc-plug-qopt"},
+        {"value":"prio","fixedHeader":"tc-prio-qopt"},
+        {"value":"qfq","attributeSet":"qfq-attrs"},
+        {"value":"red","attributeSet":"red-attrs"},
+        {"value":"route","attributeSet":"route-attrs"},
+        {"value":"sfb","fixedHeader":"tc-sfb-qopt"},
+        {"value":"sfq","fixedHeader":"tc-sfq-qopt-v1"},
+        {"value":"taprio","attributeSet":"taprio-attrs"},
+        {"value":"tbf","attributeSet":"tbf-attrs"},
+        {"value":"u32","attributeSet":"u32-attrs"},
+        {"value":"skbprio","fixedHeader":"tc-skbprio-qopt"}
       ]
     },
     "act-options-msg": {
       "name": "act-options-msg",
       "formats": [
-        {
-          "value": "bpf",
-          "attributeSet": "act-bpf-attrs"
-        },
-        {
-          "value": "connmark",
-          "attributeSet": "act-connmark-attrs"
-        },
-        {
-          "value": "csum",
-          "attributeSet": "act-csum-attrs"
-        },
-        {
-          "value": "ct",
-          "attributeSet": "act-ct-attrs"
-        },
-        {
-          "value": "ctinfo",
-          "attributeSet": "act-ctinfo-attrs"
-        },
-        {
-          "value": "gact",
-          "attributeSet": "act-gact-attrs"
-        },
-        {
-          "value": "gate",
-          "attributeSet": "act-gate-attrs"
-        },
-        {
-          "value": "ife",
-          "attributeSet": "act-ife-attrs"
-        },
-        {
-          "value": "mirred",
-          "attributeSet": "act-mirred-attrs"
-        },
-        {
-          "value": "mpls",
-          "attributeSet": "act-mpls-attrs"
-        },
-        {
-          "value": "nat",
-          "attributeSet": "act-nat-attrs"
-        },
-        {
-          "value": "pedit",
-          "attributeSet": "act-pedit-attrs"
-        },
-        {
-          "value": "police",
-          "attributeSet": "police-attrs"
-        },
-        {
-          "value": "sample",
-          "attributeSet": "act-sample-attrs"
-        },
-        {
-          "value": "simple",
-          "attributeSet": "act-simple-attrs"
-        },
-        {
-          "value": "skbedit",
-          "attributeSet": "act-skbedit-attrs"
-        },
-        {
-          "value": "skbmod",
-          "attributeSet": "act-skbmod-attrs"
-        },
-        {
-          "value": "tunnel_key",
-          "attributeSet": "act-tunnel-key-attrs"
-        },
-        {
-          "value": "vlan",
-          "attributeSet": "act-vlan-attrs"
-        }
+        {"value":"bpf","attributeSet":"act-bpf-attrs"},
+        {"value":"connmark","attributeSet":"act-connmark-attrs"},
+        {"value":"csum","attributeSet":"act-csum-attrs"},
+        {"value":"ct","attributeSet":"act-ct-attrs"},
+        {"value":"ctinfo","attributeSet":"act-ctinfo-attrs"},
+        {"value":"gact","attributeSet":"act-gact-attrs"},
+        {"value":"gate","attributeSet":"act-gate-attrs"},
+        {"value":"ife","attributeSet":"act-ife-attrs"},
+        {"value":"mirred","attributeSet":"act-mirred-attrs"},
+        {"value":"mpls","attributeSet":"act-mpls-attrs"},
+        {"value":"nat","attributeSet":"act-nat-attrs"},
+        {"value":"pedit","attributeSet":"act-pedit-attrs"},
+        {"value":"police","attributeSet":"police-attrs"},
+        {"value":"sample","attributeSet":"act-sample-attrs"},
+        {"value":"simple","attributeSet":"act-simple-attrs"},
+        {"value":"skbedit","attributeSet":"act-skbedit-attrs"},
+        {"value":"skbmod","attributeSet":"act-skbmod-attrs"},
+        {"value":"tunnel_key","attributeSet":"act-tunnel-key-attrs"},
+        {"value":"vlan","attributeSet":"act-vlan-attrs"}
       ]
     },
     "tca-stats-app-msg": {
       "name": "tca-stats-app-msg",
       "formats": [
-        {
-          "value": "cake",
-          "attributeSet": "cake-stats-attrs"
-        },
-        {
-          "value": "choke",
-          "fixedHeader": "tc-choke-xstats"
-        },
-        {
-          "value": "codel",
-          "fixedHeader": "tc-codel-xstats"
-        },
-        {
-          "value": "dualpi2",
-          "fixedHeader": "tc-dualpi2-xstats"
-        },
-        {
-          "value": "fq",
-          "fixedHeader": "tc-fq-qd-stats"
-        },
-        {
-          "value": "fq_codel",
-          "fixedHeader": "tc-fq-codel-xstats"
-        },
-        {
-          "value": "fq_pie",
-          "fixedHeader": "tc-fq-pie-xstats"
-        },
-        {
-          "value": "hhf",
-          "fixedHeader": "tc-hhf-xstats"
-        },
-        {
-          "value": "pie",
-          "fixedHeader": "tc-pie-xstats"
-        },
-        {
-          "value": "red",
-          "fixedHeader": "tc-red-xstats"
-        },
-        {
-          "value": "sfb",
-          "fixedHeader": "tc-sfb-xstats"
-        },
-        {
-          "value": "sfq",
-          "fixedHeader": "tc-sfq-xstats"
-        },
-        {
-          "value": "htb",
-          "fixedHeader": "tc-htb-xstats"
-        },
-        {
-          "value": "hfsc",
-          "fixedHeader": "tc-hfsc-stats"
-        },
-        {
-          "value": "drr",
-          "fixedHeader": "tc-drr-stats"
-        },
-        {
-          "value": "qfq",
-          "fixedHeader": "tc-qfq-stats"
-        }
+        {"value":"cake","attributeSet":"cake-stats-attrs"},
+        {"value":"choke","fixedHeader":"tc-choke-xstats"},
+        {"value":"codel","fixedHeader":"tc-codel-xstats"},
+        {"value":"dualpi2","fixedHeader":"tc-dualpi2-xstats"},
+        {"value":"fq","fixedHeader":"tc-fq-qd-stats"},
+        {"value":"fq_codel","fixedHeader":"tc-fq-codel-xstats"},
+        {"value":"fq_pie","fixedHeader":"tc-fq-pie-xstats"},
+        {"value":"hhf","fixedHeader":"tc-hhf-xstats"},
+        {"value":"pie","fixedHeader":"tc-pie-xstats"},
+        {"value":"red","fixedHeader":"tc-red-xstats"},
+        {"value":"sfb","fixedHeader":"tc-sfb-xstats"},
+        {"value":"sfq","fixedHeader":"tc-sfq-xstats"},
+        {"value":"htb","fixedHeader":"tc-htb-xstats"},
+        {"value":"hfsc","fixedHeader":"tc-hfsc-stats"},
+        {"value":"drr","fixedHeader":"tc-drr-stats"},
+        {"value":"qfq","fixedHeader":"tc-qfq-stats"}
       ]
     }
   },
@@ -6560,17 +1874,7 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 36,
-          "attrs": [
-            "kind",
-            "options",
-            "rate",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":36,"attrs":["kind","options","rate","chain","ingress-block","egress-block"]}
       }
     },
     {
@@ -6578,10 +1882,7 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 37,
-          "attrs": []
-        }
+        "request": {"value":37,"attrs":[]}
       }
     },
     {
@@ -6589,52 +1890,12 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 38,
-          "attrs": [
-            "dump-invisible"
-          ]
-        },
-        "reply": {
-          "value": 36,
-          "attrs": [
-            "kind",
-            "options",
-            "stats",
-            "xstats",
-            "rate",
-            "fcnt",
-            "stats2",
-            "stab",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":38,"attrs":["dump-invisible"]},
+        "reply": {"value":36,"attrs":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}
       },
       "dump": {
-        "request": {
-          "value": 38,
-          "attrs": [
-            "dump-invisible"
-          ]
-        },
-        "reply": {
-          "value": 36,
-          "attrs": [
-            "kind",
-            "options",
-            "stats",
-            "xstats",
-            "rate",
-            "fcnt",
-            "stats2",
-            "stab",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":38,"attrs":["dump-invisible"]},
+        "reply": {"value":36,"attrs":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}
       }
     },
     {
@@ -6642,17 +1903,7 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 40,
-          "attrs": [
-            "kind",
-            "options",
-            "rate",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":40,"attrs":["kind","options","rate","chain","ingress-block","egress-block"]}
       }
     },
     {
@@ -6660,10 +1911,7 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 41,
-          "attrs": []
-        }
+        "request": {"value":41,"attrs":[]}
       }
     },
     {
@@ -6671,26 +1919,8 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 42,
-          "attrs": []
-        },
-        "reply": {
-          "value": 40,
-          "attrs": [
-            "kind",
-            "options",
-            "stats",
-            "xstats",
-            "rate",
-            "fcnt",
-            "stats2",
-            "stab",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":42,"attrs":[]},
+        "reply": {"value":40,"attrs":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}
       }
     },
     {
@@ -6698,17 +1928,7 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 44,
-          "attrs": [
-            "kind",
-            "options",
-            "rate",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":44,"attrs":["kind","options","rate","chain","ingress-block","egress-block"]}
       }
     },
     {
@@ -6716,13 +1936,7 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 45,
-          "attrs": [
-            "chain",
-            "kind"
-          ]
-        }
+        "request": {"value":45,"attrs":["chain","kind"]}
       }
     },
     {
@@ -6730,54 +1944,12 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 46,
-          "attrs": [
-            "chain",
-            "kind"
-          ]
-        },
-        "reply": {
-          "value": 44,
-          "attrs": [
-            "kind",
-            "options",
-            "stats",
-            "xstats",
-            "rate",
-            "fcnt",
-            "stats2",
-            "stab",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":46,"attrs":["chain","kind"]},
+        "reply": {"value":44,"attrs":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}
       },
       "dump": {
-        "request": {
-          "value": 46,
-          "attrs": [
-            "chain",
-            "dump-flags"
-          ]
-        },
-        "reply": {
-          "value": 44,
-          "attrs": [
-            "kind",
-            "options",
-            "stats",
-            "xstats",
-            "rate",
-            "fcnt",
-            "stats2",
-            "stab",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":46,"attrs":["chain","dump-flags"]},
+        "reply": {"value":44,"attrs":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}
       }
     },
     {
@@ -6785,17 +1957,7 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 100,
-          "attrs": [
-            "kind",
-            "options",
-            "rate",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":100,"attrs":["kind","options","rate","chain","ingress-block","egress-block"]}
       }
     },
     {
@@ -6803,12 +1965,7 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 101,
-          "attrs": [
-            "chain"
-          ]
-        }
+        "request": {"value":101,"attrs":["chain"]}
       }
     },
     {
@@ -6816,43 +1973,15 @@ export const model: FamilyModel = {
       "attributeSet": "attrs",
       "fixedHeader": "tcmsg",
       "do": {
-        "request": {
-          "value": 102,
-          "attrs": [
-            "chain"
-          ]
-        },
-        "reply": {
-          "value": 100,
-          "attrs": [
-            "kind",
-            "options",
-            "stats",
-            "xstats",
-            "rate",
-            "fcnt",
-            "stats2",
-            "stab",
-            "chain",
-            "ingress-block",
-            "egress-block"
-          ]
-        }
+        "request": {"value":102,"attrs":["chain"]},
+        "reply": {"value":100,"attrs":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}
       }
     }
   ],
   "mcastGroups": [
-    {
-      "name": "rtnlgrp-tc",
-      "value": 4
-    }
+    {"name":"rtnlgrp-tc","value":4}
   ],
-  "fixups": [
-    "struct tc-ratespec.overhead: u16: unsigned short overhead in struct tc_ratespec (linux/pkt_sched.h)",
-    "struct tc-ratespec.cell-align: s16: short cell_align in struct tc_ratespec (linux/pkt_sched.h)",
-    "struct tc-ratespec.mpu: u16: unsigned short mpu in struct tc_ratespec (linux/pkt_sched.h)",
-    "struct tc-u32-sel.offmask: 1 pad byte(s) before it: __be16 offmask is 2-byte aligned in struct tc_u32_sel (linux/pkt_cls.h)"
-  ]
+  "fixups": ["struct tc-ratespec.overhead: u16: unsigned short overhead in struct tc_ratespec (linux/pkt_sched.h)","struct tc-ratespec.cell-align: s16: short cell_align in struct tc_ratespec (linux/pkt_sched.h)","struct tc-ratespec.mpu: u16: unsigned short mpu in struct tc_ratespec (linux/pkt_sched.h)","struct tc-u32-sel.offmask: 1 pad byte(s) before it: __be16 offmask is 2-byte aligned in struct tc_u32_sel (linux/pkt_cls.h)"]
 };
 
 export type ClsFlags = "skip-hw" | "skip-sw" | "in-hw" | "not-in-nw" | "verbose";

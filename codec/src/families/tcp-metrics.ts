@@ -9,138 +9,57 @@ export const model: FamilyModel = {
   "protonum": 16,
   "version": 1,
   "enumModel": "unified",
-  "consts": {
-    "tcp-fastopen-cookie-max": 16
-  },
+  "consts": {"tcp-fastopen-cookie-max":16},
   "enums": {},
   "structs": {},
   "attrSets": {
     "tcp-metrics": {
       "name": "tcp-metrics",
       "attrs": [
-        {
-          "name": "addr-ipv4",
-          "value": 1,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"addr-ipv4","value":1,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "addr-ipv6",
           "value": 2,
           "type": "binary",
           "byteOrder": "big-endian",
           "displayHint": "ipv6",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         },
-        {
-          "name": "age",
-          "value": 3,
-          "type": "u64"
-        },
-        {
-          "name": "tw-tsval",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "tw-ts-stamp",
-          "value": 5,
-          "type": "s32"
-        },
-        {
-          "name": "vals",
-          "value": 6,
-          "type": "nest",
-          "nested": "metrics"
-        },
-        {
-          "name": "fopen-mss",
-          "value": 7,
-          "type": "u16"
-        },
-        {
-          "name": "fopen-syn-drops",
-          "value": 8,
-          "type": "u16"
-        },
-        {
-          "name": "fopen-syn-drop-ts",
-          "value": 9,
-          "type": "u64"
-        },
+        {"name":"age","value":3,"type":"u64"},
+        {"name":"tw-tsval","value":4,"type":"u32"},
+        {"name":"tw-ts-stamp","value":5,"type":"s32"},
+        {"name":"vals","value":6,"type":"nest","nested":"metrics"},
+        {"name":"fopen-mss","value":7,"type":"u16"},
+        {"name":"fopen-syn-drops","value":8,"type":"u16"},
+        {"name":"fopen-syn-drop-ts","value":9,"type":"u64"},
         {
           "name": "fopen-cookie",
           "value": 10,
           "type": "binary",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         },
-        {
-          "name": "saddr-ipv4",
-          "value": 11,
-          "type": "u32",
-          "byteOrder": "big-endian",
-          "displayHint": "ipv4"
-        },
+        {"name":"saddr-ipv4","value":11,"type":"u32","byteOrder":"big-endian","displayHint":"ipv4"},
         {
           "name": "saddr-ipv6",
           "value": 12,
           "type": "binary",
           "byteOrder": "big-endian",
           "displayHint": "ipv6",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         },
-        {
-          "name": "pad",
-          "value": 13,
-          "type": "pad"
-        }
+        {"name":"pad","value":13,"type":"pad"}
       ]
     },
     "metrics": {
       "name": "metrics",
       "attrs": [
-        {
-          "name": "rtt",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "rttvar",
-          "value": 2,
-          "type": "u32"
-        },
-        {
-          "name": "ssthresh",
-          "value": 3,
-          "type": "u32"
-        },
-        {
-          "name": "cwnd",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "reodering",
-          "value": 5,
-          "type": "u32"
-        },
-        {
-          "name": "rtt-us",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "rttvar-us",
-          "value": 7,
-          "type": "u32"
-        }
+        {"name":"rtt","value":1,"type":"u32"},
+        {"name":"rttvar","value":2,"type":"u32"},
+        {"name":"ssthresh","value":3,"type":"u32"},
+        {"name":"cwnd","value":4,"type":"u32"},
+        {"name":"reodering","value":5,"type":"u32"},
+        {"name":"rtt-us","value":6,"type":"u32"},
+        {"name":"rttvar-us","value":7,"type":"u32"}
       ]
     }
   },
@@ -151,47 +70,11 @@ export const model: FamilyModel = {
       "attributeSet": "tcp-metrics",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "addr-ipv4",
-            "addr-ipv6",
-            "saddr-ipv4",
-            "saddr-ipv6"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "addr-ipv4",
-            "addr-ipv6",
-            "saddr-ipv4",
-            "saddr-ipv6",
-            "age",
-            "vals",
-            "fopen-mss",
-            "fopen-syn-drops",
-            "fopen-syn-drop-ts",
-            "fopen-cookie"
-          ]
-        }
+        "request": {"value":1,"attrs":["addr-ipv4","addr-ipv6","saddr-ipv4","saddr-ipv6"]},
+        "reply": {"value":1,"attrs":["addr-ipv4","addr-ipv6","saddr-ipv4","saddr-ipv6","age","vals","fopen-mss","fopen-syn-drops","fopen-syn-drop-ts","fopen-cookie"]}
       },
       "dump": {
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "addr-ipv4",
-            "addr-ipv6",
-            "saddr-ipv4",
-            "saddr-ipv6",
-            "age",
-            "vals",
-            "fopen-mss",
-            "fopen-syn-drops",
-            "fopen-syn-drop-ts",
-            "fopen-cookie"
-          ]
-        }
+        "reply": {"value":1,"attrs":["addr-ipv4","addr-ipv6","saddr-ipv4","saddr-ipv6","age","vals","fopen-mss","fopen-syn-drops","fopen-syn-drop-ts","fopen-cookie"]}
       }
     },
     {
@@ -199,15 +82,7 @@ export const model: FamilyModel = {
       "attributeSet": "tcp-metrics",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "addr-ipv4",
-            "addr-ipv6",
-            "saddr-ipv4",
-            "saddr-ipv6"
-          ]
-        }
+        "request": {"value":2,"attrs":["addr-ipv4","addr-ipv6","saddr-ipv4","saddr-ipv6"]}
       }
     }
   ],

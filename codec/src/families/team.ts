@@ -9,159 +9,61 @@ export const model: FamilyModel = {
   "protonum": 16,
   "version": 1,
   "enumModel": "unified",
-  "consts": {
-    "string-max-len": 32,
-    "genl-change-event-mc-grp-name": "change_event"
-  },
+  "consts": {"string-max-len":32,"genl-change-event-mc-grp-name":"change_event"},
   "enums": {},
   "structs": {},
   "attrSets": {
     "team": {
       "name": "team",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "team-ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "list-option",
-          "value": 2,
-          "type": "nest",
-          "nested": "item-option"
-        },
-        {
-          "name": "list-port",
-          "value": 3,
-          "type": "nest",
-          "nested": "item-port"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"team-ifindex","value":1,"type":"u32"},
+        {"name":"list-option","value":2,"type":"nest","nested":"item-option"},
+        {"name":"list-port","value":3,"type":"nest","nested":"item-port"}
       ]
     },
     "item-option": {
       "name": "item-option",
       "attrs": [
-        {
-          "name": "option-unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "option",
-          "value": 1,
-          "type": "nest",
-          "nested": "attr-option"
-        }
+        {"name":"option-unspec","value":0,"type":"unused"},
+        {"name":"option","value":1,"type":"nest","nested":"attr-option"}
       ]
     },
     "attr-option": {
       "name": "attr-option",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
+        {"name":"unspec","value":0,"type":"unused"},
         {
           "name": "name",
           "value": 1,
           "type": "string",
-          "checks": {
-            "maxLen": 32,
-            "unterminatedOk": true
-          }
+          "checks": {"maxLen":32,"unterminatedOk":true}
         },
-        {
-          "name": "changed",
-          "value": 2,
-          "type": "flag"
-        },
-        {
-          "name": "type",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "data",
-          "value": 4,
-          "type": "binary"
-        },
-        {
-          "name": "removed",
-          "value": 5,
-          "type": "flag"
-        },
-        {
-          "name": "port-ifindex",
-          "value": 6,
-          "type": "u32"
-        },
-        {
-          "name": "array-index",
-          "value": 7,
-          "type": "u32"
-        }
+        {"name":"changed","value":2,"type":"flag"},
+        {"name":"type","value":3,"type":"u8"},
+        {"name":"data","value":4,"type":"binary"},
+        {"name":"removed","value":5,"type":"flag"},
+        {"name":"port-ifindex","value":6,"type":"u32"},
+        {"name":"array-index","value":7,"type":"u32"}
       ]
     },
     "item-port": {
       "name": "item-port",
       "attrs": [
-        {
-          "name": "port-unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "port",
-          "value": 1,
-          "type": "nest",
-          "nested": "attr-port"
-        }
+        {"name":"port-unspec","value":0,"type":"unused"},
+        {"name":"port","value":1,"type":"nest","nested":"attr-port"}
       ]
     },
     "attr-port": {
       "name": "attr-port",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
-        {
-          "name": "changed",
-          "value": 2,
-          "type": "flag"
-        },
-        {
-          "name": "linkup",
-          "value": 3,
-          "type": "flag"
-        },
-        {
-          "name": "speed",
-          "value": 4,
-          "type": "u32"
-        },
-        {
-          "name": "duplex",
-          "value": 5,
-          "type": "u8"
-        },
-        {
-          "name": "removed",
-          "value": 6,
-          "type": "flag"
-        }
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"ifindex","value":1,"type":"u32"},
+        {"name":"changed","value":2,"type":"flag"},
+        {"name":"linkup","value":3,"type":"flag"},
+        {"name":"speed","value":4,"type":"u32"},
+        {"name":"duplex","value":5,"type":"u8"},
+        {"name":"removed","value":6,"type":"flag"}
       ]
     }
   },
@@ -172,12 +74,7 @@ export const model: FamilyModel = {
       "attributeSet": "team",
       "value": 0,
       "do": {
-        "reply": {
-          "value": 0,
-          "attrs": [
-            "team-ifindex"
-          ]
-        }
+        "reply": {"value":0,"attrs":["team-ifindex"]}
       }
     },
     {
@@ -185,20 +82,8 @@ export const model: FamilyModel = {
       "attributeSet": "team",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "team-ifindex",
-            "list-option"
-          ]
-        },
-        "reply": {
-          "value": 1,
-          "attrs": [
-            "team-ifindex",
-            "list-option"
-          ]
-        }
+        "request": {"value":1,"attrs":["team-ifindex","list-option"]},
+        "reply": {"value":1,"attrs":["team-ifindex","list-option"]}
       }
     },
     {
@@ -206,19 +91,8 @@ export const model: FamilyModel = {
       "attributeSet": "team",
       "value": 2,
       "do": {
-        "request": {
-          "value": 2,
-          "attrs": [
-            "team-ifindex"
-          ]
-        },
-        "reply": {
-          "value": 2,
-          "attrs": [
-            "team-ifindex",
-            "list-option"
-          ]
-        }
+        "request": {"value":2,"attrs":["team-ifindex"]},
+        "reply": {"value":2,"attrs":["team-ifindex","list-option"]}
       }
     },
     {
@@ -226,19 +100,8 @@ export const model: FamilyModel = {
       "attributeSet": "team",
       "value": 3,
       "do": {
-        "request": {
-          "value": 3,
-          "attrs": [
-            "team-ifindex"
-          ]
-        },
-        "reply": {
-          "value": 3,
-          "attrs": [
-            "team-ifindex",
-            "list-port"
-          ]
-        }
+        "request": {"value":3,"attrs":["team-ifindex"]},
+        "reply": {"value":3,"attrs":["team-ifindex","list-port"]}
       }
     }
   ],

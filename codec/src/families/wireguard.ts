@@ -9,47 +9,29 @@ export const model: FamilyModel = {
   "protonum": 16,
   "version": 1,
   "enumModel": "unified",
-  "consts": {
-    "key-len": 32,
-    "wg-key-len": 32
-  },
+  "consts": {"key-len":32,"wg-key-len":32},
   "enums": {
     "wgdevice-flags": {
       "name": "wgdevice-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "replace-peers",
-          "value": 1
-        }
+        {"name":"replace-peers","value":1}
       ]
     },
     "wgpeer-flags": {
       "name": "wgpeer-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "remove-me",
-          "value": 1
-        },
-        {
-          "name": "replace-allowedips",
-          "value": 2
-        },
-        {
-          "name": "update-only",
-          "value": 4
-        }
+        {"name":"remove-me","value":1},
+        {"name":"replace-allowedips","value":2},
+        {"name":"update-only","value":4}
       ]
     },
     "wgallowedip-flags": {
       "name": "wgallowedip-flags",
       "flags": true,
       "entries": [
-        {
-          "name": "remove-me",
-          "value": 1
-        }
+        {"name":"remove-me","value":1}
       ]
     }
   },
@@ -58,18 +40,8 @@ export const model: FamilyModel = {
       "name": "--kernel-timespec",
       "size": 16,
       "members": [
-        {
-          "name": "sec",
-          "type": "u64",
-          "offset": 0,
-          "len": 8
-        },
-        {
-          "name": "nsec",
-          "type": "u64",
-          "offset": 8,
-          "len": 8
-        }
+        {"name":"sec","type":"u64","offset":0,"len":8},
+        {"name":"nsec","type":"u64","offset":8,"len":8}
       ]
     }
   },
@@ -77,178 +49,87 @@ export const model: FamilyModel = {
     "wgdevice": {
       "name": "wgdevice",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "ifindex",
-          "value": 1,
-          "type": "u32"
-        },
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"ifindex","value":1,"type":"u32"},
         {
           "name": "ifname",
           "value": 2,
           "type": "string",
-          "checks": {
-            "maxLen": 15
-          }
+          "checks": {"maxLen":15}
         },
         {
           "name": "private-key",
           "value": 3,
           "type": "binary",
           "displayHint": "hex",
-          "checks": {
-            "exactLen": 32
-          }
+          "checks": {"exactLen":32}
         },
         {
           "name": "public-key",
           "value": 4,
           "type": "binary",
           "displayHint": "hex",
-          "checks": {
-            "exactLen": 32
-          }
+          "checks": {"exactLen":32}
         },
-        {
-          "name": "flags",
-          "value": 5,
-          "type": "u32",
-          "enum": "wgdevice-flags"
-        },
-        {
-          "name": "listen-port",
-          "value": 6,
-          "type": "u16"
-        },
-        {
-          "name": "fwmark",
-          "value": 7,
-          "type": "u32"
-        },
-        {
-          "name": "peers",
-          "value": 8,
-          "type": "indexed-array",
-          "nested": "wgpeer",
-          "subType": "nest"
-        }
+        {"name":"flags","value":5,"type":"u32","enum":"wgdevice-flags"},
+        {"name":"listen-port","value":6,"type":"u16"},
+        {"name":"fwmark","value":7,"type":"u32"},
+        {"name":"peers","value":8,"type":"indexed-array","nested":"wgpeer","subType":"nest"}
       ]
     },
     "wgpeer": {
       "name": "wgpeer",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
+        {"name":"unspec","value":0,"type":"unused"},
         {
           "name": "public-key",
           "value": 1,
           "type": "binary",
           "displayHint": "hex",
-          "checks": {
-            "exactLen": 32
-          }
+          "checks": {"exactLen":32}
         },
         {
           "name": "preshared-key",
           "value": 2,
           "type": "binary",
           "displayHint": "hex",
-          "checks": {
-            "exactLen": 32
-          }
+          "checks": {"exactLen":32}
         },
-        {
-          "name": "flags",
-          "value": 3,
-          "type": "u32",
-          "enum": "wgpeer-flags"
-        },
+        {"name":"flags","value":3,"type":"u32","enum":"wgpeer-flags"},
         {
           "name": "endpoint",
           "value": 4,
           "type": "binary",
-          "checks": {
-            "minLen": 16
-          }
+          "checks": {"minLen":16}
         },
-        {
-          "name": "persistent-keepalive-interval",
-          "value": 5,
-          "type": "u16"
-        },
+        {"name":"persistent-keepalive-interval","value":5,"type":"u16"},
         {
           "name": "last-handshake-time",
           "value": 6,
           "type": "binary",
           "struct": "--kernel-timespec",
-          "checks": {
-            "exactLen": 16
-          }
+          "checks": {"exactLen":16}
         },
-        {
-          "name": "rx-bytes",
-          "value": 7,
-          "type": "u64"
-        },
-        {
-          "name": "tx-bytes",
-          "value": 8,
-          "type": "u64"
-        },
-        {
-          "name": "allowedips",
-          "value": 9,
-          "type": "indexed-array",
-          "nested": "wgallowedip",
-          "subType": "nest"
-        },
-        {
-          "name": "protocol-version",
-          "value": 10,
-          "type": "u32"
-        }
+        {"name":"rx-bytes","value":7,"type":"u64"},
+        {"name":"tx-bytes","value":8,"type":"u64"},
+        {"name":"allowedips","value":9,"type":"indexed-array","nested":"wgallowedip","subType":"nest"},
+        {"name":"protocol-version","value":10,"type":"u32"}
       ]
     },
     "wgallowedip": {
       "name": "wgallowedip",
       "attrs": [
-        {
-          "name": "unspec",
-          "value": 0,
-          "type": "unused"
-        },
-        {
-          "name": "family",
-          "value": 1,
-          "type": "u16"
-        },
+        {"name":"unspec","value":0,"type":"unused"},
+        {"name":"family","value":1,"type":"u16"},
         {
           "name": "ipaddr",
           "value": 2,
           "type": "binary",
           "displayHint": "ipv4-or-v6",
-          "checks": {
-            "minLen": 4
-          }
+          "checks": {"minLen":4}
         },
-        {
-          "name": "cidr-mask",
-          "value": 3,
-          "type": "u8"
-        },
-        {
-          "name": "flags",
-          "value": 4,
-          "type": "u32",
-          "enum": "wgallowedip-flags"
-        }
+        {"name":"cidr-mask","value":3,"type":"u8"},
+        {"name":"flags","value":4,"type":"u32","enum":"wgallowedip-flags"}
       ]
     }
   },
@@ -259,26 +140,8 @@ export const model: FamilyModel = {
       "attributeSet": "wgdevice",
       "value": 0,
       "dump": {
-        "request": {
-          "value": 0,
-          "attrs": [
-            "ifindex",
-            "ifname"
-          ]
-        },
-        "reply": {
-          "value": 0,
-          "attrs": [
-            "ifindex",
-            "ifname",
-            "private-key",
-            "public-key",
-            "flags",
-            "listen-port",
-            "fwmark",
-            "peers"
-          ]
-        }
+        "request": {"value":0,"attrs":["ifindex","ifname"]},
+        "reply": {"value":0,"attrs":["ifindex","ifname","private-key","public-key","flags","listen-port","fwmark","peers"]}
       }
     },
     {
@@ -286,19 +149,7 @@ export const model: FamilyModel = {
       "attributeSet": "wgdevice",
       "value": 1,
       "do": {
-        "request": {
-          "value": 1,
-          "attrs": [
-            "ifindex",
-            "ifname",
-            "private-key",
-            "public-key",
-            "flags",
-            "listen-port",
-            "fwmark",
-            "peers"
-          ]
-        }
+        "request": {"value":1,"attrs":["ifindex","ifname","private-key","public-key","flags","listen-port","fwmark","peers"]}
       }
     }
   ],
