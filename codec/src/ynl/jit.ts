@@ -3,7 +3,7 @@ import { MalformedError, type AttrPath } from "../errors.js";
 import type { ByteReader } from "../reader.js";
 import { decodeUtf8, findNul } from "../text.js";
 import type { AttrModel, AttrSetModel, StructModel } from "./model.js";
-import { ipv4Text, ipv6Text, isAddressHint, type Naming } from "./values.js";
+import { ipv4Text, ipv6Text, isAddressHint, macText, type Naming } from "./values.js";
 
 /**
  * Compiles struct and attribute-set decoders to JavaScript source with
@@ -157,6 +157,9 @@ function fastCase(a: AttrModel, h: SetHelpers, env: Env): string | undefined {
       // Addresses are called as plain module functions, which V8 inlines, unlike a closure made per hint.
       const v4 = a.displayHint === "ipv4" || a.displayHint === "ipv4-or-v6";
       const v6 = a.displayHint === "ipv6" || a.displayHint === "ipv4-or-v6";
+      if (a.displayHint === "mac" || a.displayHint === "fddi") {
+        return `if (flags === 0 && vl > 0) obj[${key}] = ${env.ref(macText)}(b, vo, vl); else ${slow}`;
+      }
       if (v4 || v6) {
         const four = v4 ? `if (flags === 0 && vl === 4) obj[${key}] = ${env.ref(ipv4Text)}(b, vo); else ` : "";
         const sixteen = v6 ? `if (flags === 0 && vl === 16) obj[${key}] = ${env.ref(ipv6Text)}(b, vo); else ` : "";

@@ -86,6 +86,10 @@ function ipv4OrV6OrBytes(b: Uint8Array, o: number, n: number): string | Uint8Arr
   return n === 4 ? ipv4Text(b, o) : n === 16 ? ipv6Text(b, o) : b.slice(o, o + n);
 }
 
+export function macText(b: Uint8Array, o: number, n: number): string {
+  return formatMac(b.subarray(o, o + n));
+}
+
 export function ipv6Text(b: Uint8Array, o: number): string {
   return formatIPv6(b.subarray(o, o + 16));
 }
