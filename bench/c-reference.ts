@@ -6,6 +6,8 @@ import type { WalkKind, WalkSums } from "./walks.js";
 
 /** The libmnl reference (bench/c/mnl_walk.c), built by bench/Makefile. */
 export const MNL_WALK = join(BUILD_DIR, "bench", "mnl_walk");
+/** The libmnl reference of the live-dump benchmark (bench/c/mnl_dump.c), built by the same Makefile. */
+export const MNL_DUMP = join(BUILD_DIR, "bench", "mnl_dump");
 
 export interface CWalk extends WalkSums {
   samplesNs: number[];
