@@ -195,8 +195,8 @@ export class NetlinkClient {
   /**
    * Joins multicast groups by name (rtnetlink: the spec's mcast-groups
    * values; generic netlink: ids from nlctrl) and yields their notifications
-   * decoded with `family`. ENOBUFS arrives as an `overrun` event (then a
-   * `snapshot` when `resync` is given).
+   * decoded with `family`. ENOBUFS arrives as an `overrun` event; with
+   * `resync`, the differences the re-read finds follow it, then `resynced`.
    */
   async subscribe(family: AnyFamily, groups: readonly string[], o: SubscribeOptions = {}): Promise<Subscription> {
     const f = famOf(family);

@@ -1,21 +1,38 @@
 import { MessageCursor, NLMSG_MIN_TYPE, isCodecError, type ByteReader, type DecodedMessage, type Family } from "@nlwire/codec";
 import type { OverrunError } from "../transport/index.js";
 import type { NetlinkClient, Sink } from "./client.js";
+import { KernelError } from "./errors.js";
+import { View, keyOf, type Change, type KeyOf } from "./view.js";
 
 /**
  * What a subscriber sees: notifications, decoded, in the kernel's order, and
  * `overrun` where the kernel dropped some (ENOBUFS): state built from the
  * notifications is stale from there on and must be re-read (re-dumped).
+ * With `resync`, the subscription keeps a view of the objects and every
+ * message says what it did to it (`kind`); after an overrun the re-read
+ * state is compared with the view and the differences come as `synthetic`
+ * messages, then `resynced`.
  */
 export type Notification =
-  | { type: "message"; message: DecodedMessage }
+  | { type: "message"; message: DecodedMessage; kind?: Change; synthetic?: true }
   | { type: "overrun"; error: OverrunError }
-  /** With `resync`: right after an overrun, the state re-read; notifications queued since follow it. */
-  | { type: "snapshot"; messages: DecodedMessage[] };
+  /** The synthetic messages before it brought the view up to date: after `initial: true`, or after an overrun. */
+  | { type: "resynced"; cause: "initial" | "overrun" };
 
 export interface SubscribeOptions {
-  /** Re-reads the state after an overrun (typically a dump); its result comes as a `snapshot` event. */
+  /**
+   * Re-reads the state (typically a dump of the same objects): the view is
+   * seeded from it with `initial`, and compared with it after an overrun.
+   */
   resync?: () => AsyncIterable<DecodedMessage>;
+  /**
+   * List, then follow, with no gap: the groups are joined first, then the
+   * state is read (`resync`) and handed out as synthetic "new" messages, then
+   * `resynced`, then the notifications that came meanwhile and after.
+   */
+  initial?: boolean;
+  /** Which object a message is about (see objectKeys); default by family, or by content. */
+  key?: KeyOf;
 }
 
 /** Datagrams queued before the client stops reading (the kernel then overruns, and says so). */
@@ -29,8 +46,9 @@ export class Subscription implements Sink, AsyncIterableIterator<Notification> {
   #ended = false;
   #left = false;
   #error: Error | undefined;
-  /** An overrun was handed out and a snapshot is owed before anything else. */
-  #resyncDue = false;
+  /** The view must be (re)read before anything else is handed out. */
+  #resyncDue: "initial" | "overrun" | undefined;
+  readonly #view: View | undefined;
   /** While re-reading, notifications are queued without limit: stopping reception would stall the re-dump. */
   #resyncing = false;
 
@@ -39,7 +57,16 @@ export class Subscription implements Sink, AsyncIterableIterator<Notification> {
     private readonly client: NetlinkClient,
     private readonly leave: () => void,
     private readonly opts: SubscribeOptions = {},
-  ) {}
+  ) {
+    if (opts.initial && !opts.resync) throw new TypeError("initial: true needs resync, to read the state from");
+    if (opts.resync) this.#view = new View(family, opts.key ?? keyOf(family));
+    if (opts.initial) this.#resyncDue = "initial";
+  }
+
+  /** The objects as the messages handed out so far leave them, by key (with `resync` only). */
+  get view(): ReadonlyMap<string, DecodedMessage> | undefined {
+    return this.#view?.objects;
+  }
 
   datagram(r: ByteReader): void {
     this.#push(r);
@@ -57,6 +84,8 @@ export class Subscription implements Sink, AsyncIterableIterator<Notification> {
 
   #push(item: ByteReader | OverrunError): void {
     if (this.#ended) return;
+    const last = this.#queue.at(-1);
+    if (last && !("bytes" in item) && !("bytes" in last)) return; // overruns in a row are one loss
     this.#queue.push(item);
     if (this.#queue.length >= HIGH_WATER && !this.#resyncing) this.client.setBacklogged(this, true);
     this.#wake();
@@ -82,11 +111,16 @@ export class Subscription implements Sink, AsyncIterableIterator<Notification> {
       if (this.#queue.length <= HIGH_WATER / 2) this.client.setBacklogged(this, false);
       if (!item) return undefined;
       if (!("bytes" in item)) {
-        this.#resyncDue = !!this.opts.resync;
+        if (this.opts.resync) this.#resyncDue = "overrun";
         return { type: "overrun", error: item };
       }
       const c = new MessageCursor(item);
-      while (c.next()) if (c.type >= NLMSG_MIN_TYPE) this.#ready.push({ type: "message", message: this.#decode(c) });
+      while (c.next()) {
+        if (c.type < NLMSG_MIN_TYPE) continue;
+        const message = this.#decode(c);
+        const kind = message.problems ? undefined : this.#view?.apply(message);
+        this.#ready.push(kind ? { type: "message", message, kind } : { type: "message", message });
+      }
     }
     return this.#ready.shift();
   }
@@ -103,21 +137,36 @@ export class Subscription implements Sink, AsyncIterableIterator<Notification> {
 
   async next(): Promise<IteratorResult<Notification>> {
     if (this.#waiter) throw new Error("one next() at a time");
-    if (this.#resyncDue && this.opts.resync && !this.#ended) return { done: false, value: await this.#resync(this.opts.resync) };
+    if (this.#resyncDue && this.opts.resync && !this.#ended) await this.#resync(this.opts.resync, this.#resyncDue);
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
       this.#wake();
     });
   }
 
-  async #resync(read: () => AsyncIterable<DecodedMessage>): Promise<Notification> {
-    this.#resyncDue = false;
+  /** Reads the state and queues the differences from the view, then `resynced`, ahead of everything else. */
+  async #resync(read: () => AsyncIterable<DecodedMessage>, cause: "initial" | "overrun"): Promise<void> {
+    this.#resyncDue = undefined;
     this.#resyncing = true;
     this.client.setBacklogged(this, false);
     try {
-      const messages: DecodedMessage[] = [];
-      for await (const m of read()) messages.push(m);
-      return { type: "snapshot", messages };
+      const fresh: DecodedMessage[] = [];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          for await (const m of read()) fresh.push(m);
+          break;
+        } catch (e) {
+          // A full receive buffer can refuse a dump's start: read what is queued, then ask again.
+          if (!(e instanceof KernelError && e.errnoName === "ENOBUFS" && attempt < 5)) throw e;
+          fresh.length = 0;
+          await new Promise((r) => setTimeout(r, 10 * attempt));
+        }
+      }
+      for (const { kind, message } of this.#view!.replace(fresh)) this.#ready.push({ type: "message", message, kind, synthetic: true });
+      this.#ready.push({ type: "resynced", cause });
+    } catch (e) {
+      this.close(); // the view can no longer be trusted
+      throw e;
     } finally {
       this.#resyncing = false;
     }
