@@ -153,8 +153,18 @@ static long take_one(sock_t *s, long size, napi_value *out, struct nls_recv_info
   return n;
 }
 
+/*
+ * Below this receive buffer the wide probe is not used: once the kernel has
+ * seen a 32 KiB recvmsg it builds 32 KiB dump datagrams, and a socket whose
+ * buffer cannot hold one gets ENOBUFS on every read while the dump never
+ * moves (seen with SO_RCVBUF 4 KiB..16 KiB on 6.18).
+ */
+#define NLS_WIDE_MIN_RCVBUF (4 * NLS_DUMP_BUFFER)
+
 static long next_size(sock_t *s) {
   if (s->wide_dumps) return nls_next_size(s->fd, NULL, 0);
+  int rcvbuf = 0;
+  if (nls_get_option(s->fd, NLS_OPT_RCVBUF, &rcvbuf) < 0 || rcvbuf < NLS_WIDE_MIN_RCVBUF) return nls_next_size(s->fd, NULL, 0);
   void *probe = malloc(NLS_DUMP_BUFFER);
   long n = nls_next_size(s->fd, probe, probe ? NLS_DUMP_BUFFER : 0);
   free(probe);

@@ -90,6 +90,21 @@ describe("native transport", () => {
     }
   });
 
+  it.each([4096, 8192, 16000])("completes dumps with a small receive buffer (%i): no 32 KiB datagrams it cannot hold", async (size) => {
+    const t = openNative({ protocol: NETLINK_ROUTE, netns: a.name });
+    try {
+      t.options!.set("rcvbufForce", size);
+      // Before the fix, the wide peek made the kernel build 32 KiB dump datagrams,
+      // and every read of this socket returned ENOBUFS while the dump never moved.
+      for (let seq = 1; seq <= 3; seq++) {
+        const { messages } = await exchange(t, getlinkDump(seq), seq);
+        expect(linksOf(messages).length).toBeGreaterThan(0); // exchange() resolved: the dump reached its DONE
+      }
+    } finally {
+      t.close();
+    }
+  });
+
   it("keeps the calling thread in its own namespace, whatever fails", () => {
     const before = threadNetns();
     const notNetns = join(tmpdir(), `nlwire-not-a-netns-${process.pid}`);
