@@ -1,6 +1,7 @@
 import { NLM_F, type DecodedMessage } from "@nlwire/codec";
 import { netdev } from "@nlwire/codec/families/netdev";
 import { rtLink } from "@nlwire/codec/families/rt-link";
+import { rtRoute } from "@nlwire/codec/families/rt-route";
 import { describe, expect, it } from "vitest";
 import { openNetlink } from "../../client/index.js";
 import { ip, ipIn } from "../../tools/netns.js";
@@ -32,6 +33,20 @@ describe("subscriptions", () => {
       }
       expect(states).toEqual(["down", "up", "down", "deleted"]);
       expect(got.some((n) => n.type === "overrun")).toBe(false);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("follows routes by group name (the groups come from the rt-route overlay)", async () => {
+    const c = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name });
+    try {
+      const sub = await c.subscribe(rtRoute, ["rtnlgrp-ipv4-route"]);
+      ipIn(ns.name, ["link set lo up", "route add blackhole 198.51.100.0/24", "route del blackhole 198.51.100.0/24"]);
+      const dst = (m: DecodedMessage) => (m.attrs as { dst?: string }).dst;
+      const got = await until(sub, (n) => n.type === "message" && n.message.header.type === 25 && dst(n.message) === "198.51.100.0");
+      const mine = got.filter((n) => n.type === "message" && dst(n.message) === "198.51.100.0");
+      expect(mine.map((n) => (n.type === "message" ? n.message.header.type : 0))).toEqual([24, 25]); // RTM_NEWROUTE, RTM_DELROUTE
     } finally {
       c.close();
     }
