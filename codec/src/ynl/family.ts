@@ -12,6 +12,8 @@ import { resolveSpec } from "./resolve.js";
 
 const NO_OPTIONS: DecodeOptions = {};
 const COMPILED = Symbol("compiled");
+/** Message ids (nlmsg_type or genl cmd) below this are cached; nfnetlink's reach 0x0aff. */
+const REPLY_CACHE_SIZE = 0x1000;
 
 interface Compiled {
   fixed?: StructCodec;
@@ -156,6 +158,9 @@ export class Family {
   }
 
   /** The compiled fixed header and attribute set of a message, looked up once and kept on its info. */
+  /** Replies by message id, with their compiled codecs (see decodeAt). */
+  private readonly replyCache: (Compiled & { info: MessageInfo })[] = [];
+
   private codecs(info: MessageInfo): Compiled {
     const i = info as MessageInfo & { [COMPILED]?: Compiled };
     let c = i[COMPILED];
@@ -205,10 +210,14 @@ export class Family {
       id = genl.cmd;
       off += GENL_HDRLEN;
     }
-    const info = this.lookup(id, opts.fromKernel ?? true, header.seq);
+    const fromKernel = opts.fromKernel ?? true;
+    // Dump replies take the cached path: one array read instead of a lookup.
+    const hot = fromKernel && header.seq !== 0 ? this.replyCache[id] : undefined;
+    const info = hot?.info ?? this.lookup(id, fromKernel, header.seq);
     if (!info) return genl ? { family: this.model.name, header, genl, attrs: {} } : { family: this.model.name, header, attrs: {} };
     const ctx = this.context(r, opts.strict ?? false);
-    const { fixed, set } = this.codecs(info);
+    const { fixed, set } = hot ?? this.codecs(info);
+    if (!hot && fromKernel && header.seq !== 0 && id < REPLY_CACHE_SIZE) this.replyCache[id] = { info, ...this.codecs(info) };
     let fixedValue: Obj | undefined;
     if (fixed) {
       fixedValue = fixed.read(r, off); // checks that the whole header is there
