@@ -103,14 +103,10 @@ function compileSet(m: AttrSetModel, c: FamilyCompiler): SetCodec {
     byType[a.value] = codec;
     byName.set(a.name, codec);
   }
-  const models = new Map(m.attrs.map((a) => [a.name, a]));
-  const modelsByType = new Map(m.attrs.map((a) => [a.value, a]));
   // Compiled on first use, so that sets that are never decoded cost nothing.
   const closures = (ctx: DecodeCtx, start: number, end: number, into: Obj = {}) => decodeSet(byType, ctx, start, end, into);
   const codec: SetCodec = {
     name: m.name,
-    attr: (n) => models.get(n),
-    attrByType: (t) => modelsByType.get(t),
     // The first call compiles the set and puts the result in its own place.
     decode(ctx, start, end, into = {}) {
       codec.decode = (jitSet(m, setHelpers(c, byType, m.name)) as SetCodec["decode"] | undefined) ?? closures;

@@ -1,7 +1,6 @@
 import type { CodecError } from "../errors.js";
 import type { ByteReader } from "../reader.js";
 import type { ByteWriter } from "../writer.js";
-import type { AttrModel } from "./model.js";
 
 /**
  * What the interpreter's pieces share: the decode and encode contexts, the
@@ -94,9 +93,6 @@ export interface SetCodec {
   readonly name: string;
   decode: (ctx: DecodeCtx, start: number, end: number, into?: Obj) => Obj;
   encode(w: ByteWriter, value: Obj, ctx: EncodeCtx): void;
-  /** Attribute types by name, for locating attributes (ext-ack paths). */
-  attr(name: string): AttrModel | undefined;
-  attrByType(type: number): AttrModel | undefined;
 }
 
 /** The wire notes of a decoded object, made on first use. */
