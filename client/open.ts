@@ -10,11 +10,18 @@ export interface OpenNetlinkOptions extends ClientOptions {
    * lives there: no thread of this process changes namespace for good.
    */
   netns?: string | number;
+  /**
+   * Receive on the socket's own reader thread (the default here), so that
+   * the kernel builds a dump's next datagrams while this thread decodes the
+   * last ones; false receives on the event loop's thread (uv_poll). See
+   * NativeOpenOptions.readerThread.
+   */
+  readerThread?: boolean;
 }
 
 /** A client over a fresh native socket; close() closes the socket. */
 export function openNetlink(o: OpenNetlinkOptions): NetlinkClient {
-  const { protocol, netns, ...rest } = o;
-  const t = openNative(netns === undefined ? { protocol } : { protocol, netns });
+  const { protocol, netns, readerThread = true, ...rest } = o;
+  const t = openNative(netns === undefined ? { protocol, readerThread } : { protocol, netns, readerThread });
   return new NetlinkClient(t, rest);
 }

@@ -2,5 +2,5 @@ export * from "./transport.js";
 export * from "./errors.js";
 export * from "./tee.js";
 export * from "./iterate.js";
-export { openNative, NativeTransport } from "./native.js";
+export { openNative, NativeTransport, type NativeOpenOptions } from "./native.js";
 export { loadNativeAddon, defaultAddonPath } from "./native-addon.js";

@@ -22,7 +22,8 @@ export interface NativeAddon {
   getOption(s: NativeSocket, option: number): number;
   portId(s: NativeSocket): number;
   send(s: NativeSocket, datagram: Uint8Array): number;
-  start(s: NativeSocket, callback: NativeCallback): number;
+  /** `threaded`: receive on the socket's own reader thread rather than uv_poll; fixed by the first start. */
+  start(s: NativeSocket, callback: NativeCallback, threaded?: boolean): number;
   stop(s: NativeSocket): number;
   close(s: NativeSocket): number;
   readonly options: readonly string[];

@@ -1,16 +1,20 @@
 /*
  * The Node-API glue over nlshim: sockets as tagged externals, errors as
  * negative errno numbers (transport/native.ts turns them into typed errors),
- * and asynchronous receive with uv_poll on the non-blocking fd, on the event
- * loop's own thread: no thread-pool thread ever waits in recv.
+ * and asynchronous receive in one of two ways, chosen at the first start():
+ * uv_poll on the non-blocking fd, reading on the event loop's own thread, or
+ * the socket's own reader thread (reader.h), which hands datagrams over
+ * through a uv_async. Either way no thread-pool thread ever waits in recv.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <uv.h>
 
 #include "../nlshim.h"
+#include "reader.h"
 
 /*
  * Datagrams read per readiness callback. A dump refills the socket from
@@ -23,15 +27,20 @@
 typedef struct sock sock_t;
 
 /*
- * The uv_poll handle, created on first receive and closed with the socket.
- * It outlives the socket until libuv calls back from uv_close. Its cleanup
- * hook makes a worker's exit close it and wait for that callback: otherwise
- * the worker would unload this addon with the callback still pending, and
- * libuv would then call into unmapped code.
+ * The loop handle (uv_poll, or uv_async with a reader thread), created on
+ * first receive and closed with the socket. It outlives the socket until
+ * libuv calls back from uv_close. Its cleanup hook makes a worker's exit
+ * close it and wait for that callback: otherwise the worker would unload
+ * this addon with the callback still pending, and libuv would then call
+ * into unmapped code.
  */
 typedef struct {
-  uv_poll_t handle; /* first: libuv hands back a pointer to it */
-  sock_t *sock;     /* NULL once the socket has let go */
+  union { /* first: libuv hands back a pointer to it */
+    uv_handle_t handle;
+    uv_poll_t poll;
+    uv_async_t async;
+  } h;
+  sock_t *sock; /* NULL once the socket has let go */
   napi_async_cleanup_hook_handle cleanup;
 } poller_t;
 
@@ -39,6 +48,7 @@ struct sock {
   int fd;                    /* -1 once closed */
   napi_env env;
   poller_t *poll;
+  reader_t *reader;          /* with a reader thread; poll then holds its uv_async */
   napi_ref callback;         /* the receiver, while receiving */
   napi_ref self;             /* strong while receiving: a socket in use is never collected */
   napi_async_context async;  /* so that callbacks run with async hooks and microtasks as usual */
@@ -80,9 +90,14 @@ static bool u32_arg(napi_env env, napi_value v, uint32_t *out) {
   return false;
 }
 
-/* Stops delivery; the poll handle stays for a later start. */
+/* Stops delivery; the loop handle (and reader) stay for a later start. */
 static void stop_receiving(sock_t *s) {
-  if (s->poll) uv_poll_stop(&s->poll->handle);
+  if (s->reader) {
+    reader_set_paused(s->reader, true);
+    uv_unref(&s->poll->h.handle); /* a paused socket keeps no loop alive, as a stopped uv_poll does not */
+  } else if (s->poll) {
+    uv_poll_stop(&s->poll->h.poll);
+  }
   if (s->callback) napi_delete_reference(s->env, s->callback);
   if (s->self) napi_delete_reference(s->env, s->self);
   s->callback = s->self = NULL;
@@ -96,10 +111,12 @@ static void poller_closed(uv_handle_t *h) {
 
 static void close_sock(sock_t *s) {
   stop_receiving(s);
-  /* The handle leaves epoll before the fd is closed, as uv_poll requires. */
+  /* The thread is joined, and the handle leaves epoll, before the fd is closed. */
+  if (s->reader) reader_stop(s->reader);
+  s->reader = NULL;
   if (s->poll) {
     s->poll->sock = NULL;
-    uv_close((uv_handle_t *)&s->poll->handle, poller_closed);
+    uv_close(&s->poll->h.handle, poller_closed);
   }
   s->poll = NULL;
   if (s->async) napi_async_destroy(s->env, s->async);
@@ -153,32 +170,13 @@ static long take_one(sock_t *s, long size, napi_value *out, struct nls_recv_info
   return n;
 }
 
-/*
- * Below this receive buffer the wide probe is not used: once the kernel has
- * seen a 32 KiB recvmsg it builds 32 KiB dump datagrams, and a socket whose
- * buffer cannot hold one gets ENOBUFS on every read while the dump never
- * moves (seen with SO_RCVBUF 4 KiB..16 KiB on 6.18).
- */
-#define NLS_WIDE_MIN_RCVBUF (4 * NLS_DUMP_BUFFER)
-
-static long next_size(sock_t *s) {
-  if (s->wide_dumps) return nls_next_size(s->fd, NULL, 0);
-  int rcvbuf = 0;
-  if (nls_get_option(s->fd, NLS_OPT_RCVBUF, &rcvbuf) < 0 || rcvbuf < NLS_WIDE_MIN_RCVBUF) return nls_next_size(s->fd, NULL, 0);
-  void *probe = malloc(NLS_DUMP_BUFFER);
-  long n = nls_next_size(s->fd, probe, probe ? NLS_DUMP_BUFFER : 0);
-  free(probe);
-  s->wide_dumps = n >= 0 && probe; /* only a peek that found a datagram counts */
-  return n;
-}
-
 static void drain(sock_t *s) {
   for (int budget = DRAIN_BUDGET; budget > 0 && s->callback && s->fd >= 0; budget--) {
     napi_handle_scope scope;
     napi_open_handle_scope(s->env, &scope);
     struct nls_recv_info ri = {0};
     napi_value datagram = NULL;
-    long n = next_size(s);
+    long n = next_datagram_size(s->fd, &s->wide_dumps);
     if (n >= 0) n = take_one(s, n, &datagram, &ri);
     bool go_on = n != -NLS_EAGAIN && deliver(s, datagram, n < 0 ? n : 0, &ri);
     napi_close_handle_scope(s->env, scope);
@@ -206,7 +204,54 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     free(s);
     return;
   }
-  if (status < 0 && s->callback && s->poll) uv_poll_start(&s->poll->handle, UV_READABLE, on_readable);
+  if (status < 0 && s->callback && s->poll) uv_poll_start(&s->poll->h.poll, UV_READABLE, on_readable);
+}
+
+static void free_block(napi_env env, void *data, void *block) {
+  (void)env, (void)data;
+  free(block);
+}
+
+/* A datagram from the reader thread as a Uint8Array over its own block (copied where externals are refused). */
+static napi_value wrap_datagram(napi_env env, reader_item_t *it) {
+  napi_value ab, out = NULL;
+  void *copy;
+  if (napi_create_external_arraybuffer(env, it->data, (size_t)it->len, free_block, it->block, &ab) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &ab);
+    if (napi_create_arraybuffer(env, (size_t)it->len, &copy, &ab) != napi_ok) return free(it->block), NULL;
+    memcpy(copy, it->data, (size_t)it->len);
+    free(it->block);
+  }
+  napi_create_typedarray(env, napi_uint8_array, (size_t)it->len, ab, 0, &out);
+  return out;
+}
+
+/* The reader thread has queued something: deliver it, DRAIN_BUDGET at a time. */
+static void on_ready(uv_async_t *handle) {
+  sock_t *s = ((poller_t *)handle)->sock;
+  if (!s || !s->reader) return;
+  s->draining = true;
+  int budget = DRAIN_BUDGET;
+  reader_item_t it;
+  for (; budget > 0 && s->callback && s->reader && reader_take(s->reader, &it); budget--) {
+    napi_handle_scope scope;
+    napi_open_handle_scope(s->env, &scope);
+    napi_value datagram = it.len >= 0 ? wrap_datagram(s->env, &it) : NULL;
+    long err = it.len >= 0 ? (datagram ? 0 : -NLS_ENOMEM) : it.len;
+    bool delivered = deliver(s, datagram, err, &it.info);
+    napi_close_handle_scope(s->env, scope);
+    if (err < 0 && err != -NLS_ENOBUFS) stop_receiving(s);
+    if (!delivered) break;
+  }
+  s->draining = false;
+  if (s->finalized) {
+    free(s);
+    return;
+  }
+  /* More may be queued than one turn delivers: come back after the loop has had its turn. */
+  if (budget == 0 && s->callback && s->poll) uv_async_send(&s->poll->h.async);
 }
 
 /* open(protocol, netns?: string | number) → socket | -errno */
@@ -317,27 +362,44 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return num(env, s->fd < 0 ? -NLS_EBADF : (double)nls_send(s->fd, data, length));
 }
 
-/* start(socket, callback) → 0 | -errno: delivers datagrams until stop or close; a second call swaps the callback. */
-static napi_value js_start(napi_env env, napi_callback_info info) {
-  napi_value a[2], name;
-  napi_valuetype t;
+/* The loop handle of the mode asked for: uv_poll on the fd, or a uv_async fed by a reader thread. */
+static int make_poller(napi_env env, sock_t *s, bool threaded) {
   uv_loop_t *loop;
+  poller_t *p = calloc(1, sizeof *p);
+  if (!p) return -NLS_ENOMEM;
+  napi_get_uv_event_loop(env, &loop);
+  int r = threaded ? uv_async_init(loop, &p->h.async, on_ready) : uv_poll_init(loop, &p->h.poll, s->fd);
+  if (r < 0) return free(p), r;
+  p->sock = s;
+  if (threaded && !(s->reader = reader_start(s->fd, &p->h.async))) {
+    uv_close(&p->h.handle, (uv_close_cb)free);
+    return -NLS_ENOMEM;
+  }
+  napi_add_async_cleanup_hook(env, on_teardown, p, &p->cleanup);
+  s->poll = p;
+  return 0;
+}
+
+/*
+ * start(socket, callback, threaded?) → 0 | -errno: delivers datagrams until
+ * stop or close; a second call swaps the callback. The first call picks the
+ * mode for good (a later call asking for the other one is -EINVAL).
+ */
+static napi_value js_start(napi_env env, napi_callback_info info) {
+  napi_value a[3], name;
+  napi_valuetype t;
+  bool threaded = false;
+  size_t argc = 3;
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
   sock_t *s = sock_arg(env, info, 2, a);
   if (!s) return NULL;
   if (napi_typeof(env, a[1], &t) != napi_ok || t != napi_function) return napi_throw_type_error(env, NULL, "expected a function"), NULL;
+  if (argc > 2) napi_get_value_bool(env, a[2], &threaded);
   if (s->fd < 0) return num(env, -NLS_EBADF);
+  if (s->poll && threaded != (s->reader != NULL)) return num(env, -NLS_EINVAL);
   if (!s->poll) {
-    poller_t *p = calloc(1, sizeof *p);
-    if (!p) return num(env, -NLS_ENOMEM);
-    napi_get_uv_event_loop(env, &loop);
-    int r = uv_poll_init(loop, &p->handle, s->fd);
-    if (r < 0) {
-      free(p);
-      return num(env, r);
-    }
-    napi_add_async_cleanup_hook(env, on_teardown, p, &p->cleanup);
-    p->sock = s;
-    s->poll = p;
+    int r = make_poller(env, s, threaded);
+    if (r < 0) return num(env, r);
   }
   if (!s->async) {
     napi_create_string_utf8(env, "nlwire:socket", NAPI_AUTO_LENGTH, &name);
@@ -346,7 +408,11 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   if (s->callback) napi_delete_reference(env, s->callback);
   napi_create_reference(env, a[1], 1, &s->callback);
   if (!s->self) napi_create_reference(env, a[0], 1, &s->self);
-  return num(env, uv_poll_start(&s->poll->handle, UV_READABLE, on_readable));
+  if (!s->reader) return num(env, uv_poll_start(&s->poll->h.poll, UV_READABLE, on_readable));
+  uv_ref(&s->poll->h.handle);
+  reader_set_paused(s->reader, false);
+  uv_async_send(&s->poll->h.async); /* what was queued while paused */
+  return num(env, 0);
 }
 
 /* stop(socket) · close(socket) → 0; both are idempotent. */

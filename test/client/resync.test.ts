@@ -12,14 +12,18 @@ const isMsg = (n: Notification): n is Message => n.type === "message";
 const ifname = (m: DecodedMessage) => (m.attrs as { ifname?: string }).ifname;
 const byIndex = (ms: Iterable<DecodedMessage>) => [...ms].map(linkOf).sort((a, b) => a.ifindex - b.ifindex);
 
-/** Synchronous, so this thread reads nothing while the kernel sends: with a tiny rcvbuf it must drop. */
+/**
+ * Synchronous, so this thread reads nothing while the kernel sends: with a tiny rcvbuf it must drop.
+ * The clients receive on this thread (readerThread: false) for that premise to hold: a reader
+ * thread would go on reading during the batch, and the view would hold some links before the overrun.
+ */
 const batch = (ns: string, lines: string[]) => void ip(["-n", ns, "-batch", "-"], lines.join("\n") + "\n");
 
 describe("subscriptions that keep a view", () => {
   const ns = throwAwayNetns("nlwrs");
 
   it("after an overrun, re-dumps and hands out the differences; the view is the kernel's", async () => {
-    const c = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name });
+    const c = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name, readerThread: false });
     try {
       c.transport.options!.set("rcvbuf", 1024); // the kernel's minimum: a burst overflows it
       // The re-dump runs on the very socket that overran (this once stalled: see the small-buffer transport test).
@@ -50,8 +54,8 @@ describe("subscriptions that keep a view", () => {
 
   it("does the same for addresses: the view after the resync is `ip -j -4 addr show`", async () => {
     ip(["-n", ns.name, "link", "add", "nlwad", "type", "veth", "peer", "name", "nlwadp"]);
-    const c = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name });
-    const d = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name });
+    const c = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name, readerThread: false });
+    const d = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name, readerThread: false });
     try {
       c.transport.options!.set("rcvbuf", 1024);
       const dump = () => d.dump(rtAddr, "getaddr", { fixed: { "ifa-family": 2 } });
@@ -73,7 +77,7 @@ describe("subscriptions that keep a view", () => {
   it("with initial: true, lists the current state, then follows it, with nothing missed", async () => {
     ip(["-n", ns.name, "-batch", "-"], "link add nlwi0 type veth peer name nlwip0\nlink add nlwi1 type veth peer name nlwip1\n");
     const before = linksIn(ns.name);
-    const c = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name });
+    const c = openNetlink({ protocol: NETLINK_ROUTE, netns: ns.name, readerThread: false });
     try {
       const sub = await c.subscribe(rtLink, ["rtnlgrp-link"], { initial: true, resync: () => c.dump(rtLink, "getlink") });
       // Races the initial dump: whatever it misses, the notifications buffered meanwhile carry.

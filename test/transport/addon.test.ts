@@ -10,22 +10,25 @@ import { throwAwayNetns } from "./netns.js";
 import { NETLINK_ROUTE, getlinkDump } from "./rtnl.js";
 
 const fdCount = (): number => readdirSync("/proc/self/fd").length;
+const threadCount = (): number => readdirSync("/proc/self/task").length;
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe("native addon resources", () => {
   const ns = throwAwayNetns("nlwr");
 
-  it("leaves the fd count unchanged after 10,000 open/close cycles", async () => {
+  it("leaves the fd and thread counts unchanged after 10,000 open/close cycles", async () => {
     openNative({ protocol: NETLINK_ROUTE }).close(); // the addon's own first-load fds
-    const before = fdCount();
+    const before = [fdCount(), threadCount()];
     for (let i = 0; i < 10_000; i++) {
-      // Every 100th in the namespace (3 setns and 2 more fds on the way), every 10th polling when closed.
-      const t = openNative(i % 100 === 0 ? { protocol: NETLINK_ROUTE, netns: ns.name } : { protocol: NETLINK_ROUTE });
-      if (i % 10 === 0) t.receive({ datagram() {}, error() {} });
+      // Every 100th in the namespace (3 setns and 2 more fds on the way), every 10th polling when
+      // closed, every 10th (another 10th) with its reader thread and eventfd receiving when closed.
+      const readerThread = i % 10 === 5;
+      const t = openNative(i % 100 === 0 ? { protocol: NETLINK_ROUTE, netns: ns.name } : { protocol: NETLINK_ROUTE, readerThread });
+      if (i % 10 === 0 || readerThread) t.receive({ datagram() {}, error() {} });
       t.close();
     }
     await turn(); // uv_close finishes on the next loop turn
-    expect(fdCount()).toBe(before);
+    expect([fdCount(), threadCount()]).toEqual(before);
   });
 
   it("closes a socket nobody closed once it is garbage collected", async () => {
@@ -51,9 +54,11 @@ describe("native addon resources", () => {
         const a = require(${JSON.stringify(defaultAddonPath())});
         const { parentPort, workerData } = require("node:worker_threads");
         const open = () => { const s = a.open(0); a.bind(s, 0); return s; };
-        a.start(open(), () => {});                                  // receiving
-        const paused = open(); a.start(paused, () => {}); a.stop(paused);
-        const closing = open(); a.start(closing, () => {}); a.close(closing); // uv_close pending
+        for (const threaded of [false, true]) {                    // uv_poll, and a reader thread
+          a.start(open(), () => {}, threaded);                       // receiving
+          const paused = open(); a.start(paused, () => {}, threaded); a.stop(paused);
+          const closing = open(); a.start(closing, () => {}, threaded); a.close(closing); // uv_close pending
+        }
         if (workerData === "exit") process.exit(0);
         parentPort.postMessage("ready");\`;
       (async () => {

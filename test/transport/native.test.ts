@@ -9,16 +9,19 @@ import { transportConformance } from "./conformance.js";
 import { addVethPairs, createNetns, linksIn, throwAwayNetns } from "./netns.js";
 import { NETLINK_ROUTE, RTNLGRP_LINK, RTM_NEWLINK, collect, exchange, getlinkDump, linksOf } from "./rtnl.js";
 
-transportConformance("native, in a throw-away namespace", async () => {
-  const ns = createNetns("nlwc");
-  await addVethPairs(ns.name, 1); // links beyond lo, so that dumps span datagrams
-  return {
-    open: (o) => openNative({ protocol: NETLINK_ROUTE, netns: ns.name, ...o }),
-    links: async () => linksIn(ns.name),
-    addLinks: async (count) => void (await addVethPairs(ns.name, count)),
-    dispose: () => ns.dispose(),
-  };
-});
+// Both ways of receiving: uv_poll on the event loop's thread, and the socket's own reader thread.
+for (const readerThread of [false, true]) {
+  transportConformance(`native (${readerThread ? "reader thread" : "uv_poll"}), in a throw-away namespace`, async () => {
+    const ns = createNetns("nlwc");
+    await addVethPairs(ns.name, 1); // links beyond lo, so that dumps span datagrams
+    return {
+      open: (o) => openNative({ protocol: NETLINK_ROUTE, netns: ns.name, readerThread, ...o }),
+      links: async () => linksIn(ns.name),
+      addLinks: async (count) => void (await addVethPairs(ns.name, count)),
+      dispose: () => ns.dispose(),
+    };
+  });
+}
 
 describe("native transport", () => {
   const a = throwAwayNetns("nlwa");
