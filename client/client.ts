@@ -18,7 +18,29 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Learns generic netlink ids as they are resolved; one is made when not given. */
   registry?: FamilyRegistry;
+  /**
+   * Told of everything odd the client met and dealt with (see Anomaly): it
+   * never drops or discards a datagram without saying so here.
+   */
+  onAnomaly?: (a: Anomaly) => void;
 }
+
+/**
+ * What the client saw that a kernel should never send, and what it did:
+ * - "stray-reply": a multipart part, DONE or ERROR for no request in flight
+ *   (late, after a timeout or its dump's DONE; or for another socket): dropped;
+ * - "duplicate-datagram": a dump datagram identical to the one before it
+ *   (no kernel sends that): dropped, so that no object comes twice.
+ */
+export type Anomaly =
+  | { type: "stray-reply"; seq: number; portId: number; messageType: number }
+  | { type: "duplicate-datagram"; seq: number };
+
+/** How often a send that fails with EINTR or EAGAIN is tried again, and the longest pause between tries. */
+const SEND_TRIES = 8;
+const SEND_BACKOFF_MAX_MS = 50;
+const EINTR = 4;
+const EAGAIN = 11;
 
 export interface RequestOptions {
   /** nlmsg_flags; REQUEST and ACK are always added (the ACK is how a do ends). */
@@ -50,6 +72,8 @@ export interface Sink {
 }
 
 const HOST_RTNETLINK = 0;
+const NETLINK_AUDIT = 9;
+const EPERM = 1;
 
 /**
  * Request/response, dumps and subscriptions over one Transport (one socket).
@@ -60,6 +84,9 @@ export class NetlinkClient {
   readonly transport: Transport;
   readonly registry: FamilyRegistry;
   readonly timeoutMs: number;
+  /** Counts of what onAnomaly was told, by type. */
+  readonly anomalies: Record<Anomaly["type"], number> = { "stray-reply": 0, "duplicate-datagram": 0 };
+  readonly #onAnomaly: ((a: Anomaly) => void) | undefined;
   readonly #pending = new Map<number, Handler>();
   readonly #sinks = new Set<Sink>();
   /** Consumers that hold too much unread: while any do, the kernel keeps the rest (flow control). */
@@ -73,6 +100,7 @@ export class NetlinkClient {
     this.transport = transport;
     this.registry = opts.registry ?? new FamilyRegistry();
     this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.#onAnomaly = opts.onAnomaly;
     // Ext-ack makes errors readable; strict checking makes rtnetlink refuse what it would silently ignore.
     this.#option("extAck");
     if (transport.protocol === HOST_RTNETLINK) this.#option("getStrictChk");
@@ -134,7 +162,7 @@ export class NetlinkClient {
         },
       });
       timer = setTimeout(() => done(new TimeoutError(seq, ms)), ms);
-      this.transport.send(bytes).catch((e: unknown) => done(e as Error));
+      this.send(bytes).catch((e: unknown) => done(e as Error));
     });
   }
 
@@ -150,10 +178,32 @@ export class NetlinkClient {
     });
   }
 
+  /**
+   * Sends one datagram; EINTR and EAGAIN (a full send buffer) are tried
+   * again, with a growing pause for EAGAIN, before the error is passed on.
+   */
+  async send(bytes: Uint8Array): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transport.send(bytes);
+      } catch (e) {
+        const errno = (e as { errno?: number }).errno;
+        if ((errno !== EINTR && errno !== EAGAIN) || attempt >= SEND_TRIES || this.#closed) throw e;
+        if (errno === EAGAIN) await new Promise((r) => setTimeout(r, Math.min(SEND_BACKOFF_MAX_MS, 2 ** attempt)));
+      }
+    }
+  }
+
+  /** Counts `a` and tells onAnomaly. */
+  anomaly(a: Anomaly): void {
+    this.anomalies[a.type]++;
+    this.#onAnomaly?.(a);
+  }
+
   /** Builds the typed error for an errno, naming the offending attributes from `request`. */
   kernelError(errno: number, extAck: ExtAck | undefined, request: Uint8Array | undefined, family?: Family, op?: string): KernelError {
     const name = family && op ? `${family.model.name} ${op}` : undefined;
-    if (!request) return new KernelError({ errno, extAck, op: name });
+    if (!request) return new KernelError({ errno, extAck, op: name, capability: this.#capability(errno) });
     const at = extAck?.offset === undefined ? undefined : locateAttr(family, request, extAck.offset);
     let missingAttr, missingNestPath;
     if (extAck?.missingType !== undefined) {
@@ -162,7 +212,13 @@ export class NetlinkClient {
       missingAttr = attrName(family, set, extAck.missingType);
       missingNestPath = nest?.path ?? [];
     }
-    return new KernelError({ errno, extAck, op: name, attrPath: at?.path, missingAttr, missingNestPath });
+    return new KernelError({ errno, extAck, op: name, attrPath: at?.path, missingAttr, missingNestPath, capability: this.#capability(errno) });
+  }
+
+  /** EPERM: the capability the kernel checks for this protocol's privileged requests. */
+  #capability(errno: number): string | undefined {
+    if (errno !== EPERM) return undefined;
+    return this.transport.protocol === NETLINK_AUDIT ? "CAP_AUDIT_CONTROL" : "CAP_NET_ADMIN";
   }
 
   /** A generic netlink family's id, version and groups, from nlctrl; asked once per client. */
@@ -306,7 +362,9 @@ export class NetlinkClient {
       }
       return;
     }
-    if (type === NLMSG_DONE || type === NLMSG_ERROR) return; // a reply to a request given up on
+    // A reply for no request in flight (late, or for another socket): notifications are never multipart.
+    const flags = r.view.getUint16(6, r.littleEndian);
+    if (type === NLMSG_DONE || type === NLMSG_ERROR || flags & NLM_F.MULTI) return this.anomaly({ type: "stray-reply", seq, portId: pid, messageType: type });
     for (const s of this.#sinks) s.datagram(r);
   }
 }

@@ -117,7 +117,7 @@ export class Dump implements AsyncIterable<DecodedMessage> {
       c.register(seq, s);
       const state: PassState = { finished: false, intr: false };
       try {
-        await c.transport.send(bytes).catch((e: unknown) => {
+        await c.send(bytes).catch((e: unknown) => {
           s.fail(e as Error); // nothing will come: no draining on the way out
           throw e;
         });
@@ -161,6 +161,17 @@ const isEnd = (r: ByteReader): boolean => {
   return false;
 };
 
+/**
+ * Whether two datagrams are the same bytes. Two parts of one dump start with
+ * different objects, so the first bytes after the header settle it cheaply.
+ */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 16; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < 16 && i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The datagrams of one dump, queued up to a high-water mark; past it the client stops reading. */
 class DumpStream implements Handler {
   readonly wantsData = true;
@@ -168,6 +179,7 @@ class DumpStream implements Handler {
   #waiter: { resolve(r: ByteReader): void; reject(e: Error): void } | undefined;
   #error: Error | undefined;
   #draining: (() => void) | undefined;
+  #last: Uint8Array | undefined;
 
   constructor(
     private readonly client: NetlinkClient,
@@ -181,6 +193,8 @@ class DumpStream implements Handler {
       if (isEnd(r)) this.#draining();
       return;
     }
+    if (this.#last && sameBytes(this.#last, r.bytes)) return this.client.anomaly({ type: "duplicate-datagram", seq: this.seq });
+    this.#last = r.bytes;
     const w = this.#waiter;
     this.#waiter = undefined;
     if (w) return w.resolve(r);
@@ -219,6 +233,8 @@ class DumpStream implements Handler {
   close(finished: boolean): Promise<void> {
     this.client.setBacklogged(this, false);
     const queued = this.#queue.splice(0);
+    // Parts queued behind the DONE belong to a dump that is over: never dropped without a word.
+    if (finished) for (const r of queued) this.client.anomaly({ type: "stray-reply", seq: this.seq, portId: r.view.getUint32(12, r.littleEndian), messageType: r.view.getUint16(4, r.littleEndian) });
     if (finished || this.#error || queued.some(isEnd)) {
       this.client.release(this.seq);
       return Promise.resolve();

@@ -43,6 +43,8 @@ export interface KernelErrorDetails {
   missingAttr?: AttrPathSegment | undefined;
   /** ...and MISS_NEST: the path of the nest it was missing from (empty: top level). */
   missingNestPath?: AttrPathSegment[] | undefined;
+  /** For EPERM: the capability the kernel checks, e.g. "CAP_NET_ADMIN". */
+  capability?: string | undefined;
 }
 
 /** The kernel refused a request (NLMSG_ERROR, or a DONE carrying an errno). */
@@ -60,6 +62,8 @@ export class KernelError extends Error {
   readonly cookie: Uint8Array | undefined;
   readonly policy: PolicyDescription | undefined;
   readonly op: string | undefined;
+  /** For EPERM: the capability that is missing (CAP_NET_ADMIN for rtnetlink, generic netlink, netfilter, ...). */
+  readonly missingCapability: string | undefined;
 
   constructor(d: KernelErrorDetails) {
     const name = errnoName(d.errno) ?? `errno ${d.errno}`;
@@ -71,6 +75,7 @@ export class KernelError extends Error {
       const nest = d.missingNestPath?.length ? ` in ${d.missingNestPath.join(".")}` : "";
       parts.push(`missing attribute ${d.missingAttr}${nest}`);
     }
+    if (d.capability) parts.push(`this needs ${d.capability} in the user namespace that owns the socket's network namespace`);
     super(parts.join(": "));
     this.errno = d.errno;
     this.errnoName = name;
@@ -82,5 +87,6 @@ export class KernelError extends Error {
     this.cookie = a?.cookie;
     this.policy = a?.policy;
     this.op = d.op;
+    this.missingCapability = d.capability;
   }
 }
