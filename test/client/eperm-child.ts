@@ -23,7 +23,7 @@ export interface Outcome {
 
 const MUTATING = /^(new|del|set|add|flush|announce|remove|subflow)/;
 
-async function attempt(c: NetlinkClient, f: Family, op: string, run: () => Promise<unknown>): Promise<Outcome> {
+async function attempt(f: Family, op: string, run: () => Promise<unknown>): Promise<Outcome> {
   try {
     await run();
     return { family: f.model.name, op, ok: true };
@@ -36,7 +36,7 @@ async function attempt(c: NetlinkClient, f: Family, op: string, run: () => Promi
 /** Every do operation named like a change, sent empty: the kernel checks the capability before it looks at the body. */
 async function mutations(c: NetlinkClient, f: Family): Promise<Outcome[]> {
   const out: Outcome[] = [];
-  for (const op of f.model.ops) if (op.do?.request && MUTATING.test(op.name)) out.push(await attempt(c, f, op.name, () => c.request(f, op.name, {})));
+  for (const op of f.model.ops) if (op.do?.request && MUTATING.test(op.name)) out.push(await attempt(f, op.name, () => c.request(f, op.name, {})));
   return out;
 }
 
@@ -46,9 +46,9 @@ const genl = openNetlink({ protocol: 16, netns });
 try {
   const reads: Outcome[] = [];
   for (const [f, op] of [[rtLink, "getlink"], [rtAddr, "getaddr"], [rtRoute, "getroute"], [rtNeigh, "getneigh"], [rtRule, "getrule"], [tc, "getqdisc"]] as const) {
-    reads.push(await attempt(route, f.family, op, () => route.dump(f.family, op).toArray()));
+    reads.push(await attempt(f.family, op, () => route.dump(f.family, op).toArray()));
   }
-  reads.push(await attempt(genl, mptcpPm.family, "get-limits", () => genl.request(mptcpPm.family, "get-limits", {})));
+  reads.push(await attempt(mptcpPm.family, "get-limits", () => genl.request(mptcpPm.family, "get-limits", {})));
   const writes: Outcome[] = [];
   for (const f of [rtLink, rtAddr, rtRoute, rtNeigh, rtRule, tc]) writes.push(...(await mutations(route, f.family)));
   for (const f of [mptcpPm, tcpMetrics]) writes.push(...(await mutations(genl, f.family)));

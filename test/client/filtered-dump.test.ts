@@ -1,3 +1,4 @@
+import type { DecodedMessage } from "@nlwire/codec";
 import { rtAddr } from "@nlwire/codec/families/rt-addr";
 import { rtLink } from "@nlwire/codec/families/rt-link";
 import { rtNeigh } from "@nlwire/codec/families/rt-neigh";
@@ -36,7 +37,7 @@ const SETUP = [
 
 const AF_INET = 2;
 const ipj = (ns: string, args: string): unknown[] => JSON.parse(ip(["-n", ns, "-4", "-j", ...args.split(" ")])) as unknown[];
-const dstOf = (r: { attrs: { dst?: string }; fixed?: { "rtm-dst-len": number } }) => `${r.attrs.dst}/${r.fixed?.["rtm-dst-len"]}`;
+const dstOf = (r: DecodedMessage) => `${(r.attrs as { dst?: string }).dst}/${(r.fixed as { "rtm-dst-len": number })["rtm-dst-len"]}`;
 const ipDst = (r: { dst: string }) => (r.dst.includes("/") ? r.dst : `${r.dst}/32`);
 
 async function indexOf(c: NetlinkClient, name: string): Promise<number> {
