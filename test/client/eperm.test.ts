@@ -1,9 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { build } from "rolldown";
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../../tools/paths.js";
+import { runBundled } from "../helpers/child.js";
 import { linksIn, throwAwayNetns } from "../transport/netns.js";
 import type { Outcome } from "./eperm-child.js";
 
@@ -17,33 +14,17 @@ describe("without CAP_NET_ADMIN", () => {
   const ns = throwAwayNetns("nlwep");
 
   it("every mutating request fails with a typed EPERM naming the capability; every read still works", async () => {
-    // The child runs plain JS: bundle it (codec from source) next to the addon's checkout, so it finds the addon.
-    const dir = join(ROOT, "build-tools", `client-test-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
-    try {
-      const file = join(dir, "eperm-child.mjs");
-      await build({
-        input: join(ROOT, "test/client/eperm-child.ts"),
-        platform: "node",
-        logLevel: "silent",
-        resolve: { conditionNames: ["source", "import", "node", "default"] },
-        output: { file, format: "esm" },
-      });
-      const before = linksIn(ns.name);
-      const [bin, args] = withoutNetAdmin(`exec node ${file} ${ns.name}`);
-      const out = JSON.parse(execFileSync(bin, args, { encoding: "utf8" })) as { reads: Outcome[]; writes: Outcome[] };
-      expect(out.reads.filter((r) => !r.ok)).toEqual([]);
-      expect(out.reads).toHaveLength(7);
-      // rt-link newlink/dellink/setlink, ..., tc, and generic netlink admin operations.
-      expect(out.writes.length).toBeGreaterThanOrEqual(30);
-      for (const w of out.writes) {
-        expect(w).toMatchObject({ ok: false, errnoName: "EPERM", missingCapability: "CAP_NET_ADMIN" });
-        expect(w.message).toMatch(/EPERM \(Operation not permitted\).*needs CAP_NET_ADMIN/);
-      }
-      expect(new Set(out.writes.map((w) => w.family))).toEqual(new Set(["rt-link", "rt-addr", "rt-route", "rt-neigh", "rt-rule", "tc", "mptcp_pm", "tcp_metrics"]));
-      expect(linksIn(ns.name)).toEqual(before);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const before = linksIn(ns.name);
+    const out = JSON.parse(await runBundled("test/client/eperm-child.ts", [ns.name], withoutNetAdmin)) as { reads: Outcome[]; writes: Outcome[] };
+    expect(out.reads.filter((r) => !r.ok)).toEqual([]);
+    expect(out.reads).toHaveLength(7);
+    // rt-link newlink/dellink/setlink, ..., tc, and generic netlink admin operations.
+    expect(out.writes.length).toBeGreaterThanOrEqual(30);
+    for (const w of out.writes) {
+      expect(w).toMatchObject({ ok: false, errnoName: "EPERM", missingCapability: "CAP_NET_ADMIN" });
+      expect(w.message).toMatch(/EPERM \(Operation not permitted\).*needs CAP_NET_ADMIN/);
     }
+    expect(new Set(out.writes.map((w) => w.family))).toEqual(new Set(["rt-link", "rt-addr", "rt-route", "rt-neigh", "rt-rule", "tc", "mptcp_pm", "tcp_metrics"]));
+    expect(linksIn(ns.name)).toEqual(before);
   });
 });
