@@ -1,5 +1,5 @@
 import {
-  ByteReader, FamilyRegistry, GENL_ID_CTRL, HOST_LITTLE_ENDIAN, MessageCursor, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE,
+  ByteReader, ByteWriter, FamilyRegistry, GENL_ID_CTRL, HOST_LITTLE_ENDIAN, MessageCursor, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE, NLMSG_NOOP,
   decodeError, type DecodedMessage, type ExtAck, type Family, type Obj,
 } from "@nlwire/codec";
 import { nlctrl } from "@nlwire/codec/families/nlctrl";
@@ -39,6 +39,8 @@ export type Anomaly =
 /** How often a send that fails with EINTR or EAGAIN is tried again, and the longest pause between tries. */
 const SEND_TRIES = 8;
 const SEND_BACKOFF_MAX_MS = 50;
+/** How long a nudge (see poke) waits for its ACK, which an overrun may have dropped. */
+const POKE_TIMEOUT_MS = 250;
 const EINTR = 4;
 const EAGAIN = 11;
 
@@ -95,6 +97,7 @@ export class NetlinkClient {
   #seq = Math.floor(Math.random() * 0x7fffffff) + 1; // another client's old replies never look like ours
   #attached = false;
   #closed = false;
+  #poking = false;
 
   constructor(transport: Transport, opts: ClientOptions = {}) {
     this.transport = transport;
@@ -192,6 +195,24 @@ export class NetlinkClient {
         if (errno === EAGAIN) await new Promise((r) => setTimeout(r, Math.min(SEND_BACKOFF_MAX_MS, 2 ** attempt)));
       }
     }
+  }
+
+  /**
+   * Nudges a dump the kernel has set aside. The kernel builds a dump's next
+   * datagram only inside a receive that takes one, and only while the
+   * receive buffer is at most half full; on a busy socket with a small
+   * buffer it can miss its turn (notifications filled the buffer), and with
+   * nothing more queued no receive ever gives it one. An NLMSG_NOOP with
+   * ACK makes the kernel queue an ACK: taking that datagram is the turn.
+   * One nudge at a time: each ACK takes room in the buffer too.
+   */
+  poke(): void {
+    if (this.#closed || this.#poking) return;
+    this.#poking = true;
+    const w = new ByteWriter();
+    w.endMessage(w.beginMessage(NLMSG_NOOP, NLM_F.REQUEST | NLM_F.ACK, this.nextSeq()));
+    const done = () => void (this.#poking = false);
+    this.requestBytes(w.finish(), { hasReply: false, timeoutMs: POKE_TIMEOUT_MS }).then(done, done); // an unanswered nudge changes nothing
   }
 
   /** Counts `a` and tells onAnomaly. */
@@ -335,7 +356,7 @@ export class NetlinkClient {
     error: (e: TransportError) => {
       if (e instanceof OverrunError) {
         for (const s of this.#sinks) s.overrun(e);
-        return; // a dump that lost datagrams times out on its own
+        return; // a dump loses nothing to an overrun: the kernel holds its next datagram back instead
       }
       this.#attached = false; // reception has stopped for good
       for (const h of [...this.#pending.values()]) h.fail(e);

@@ -142,9 +142,15 @@ export class Dump implements AsyncIterable<DecodedMessage> {
     while (m.next()) {
       if (m.flags & NLM_F.DUMP_INTR) state.intr = true;
       if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
-        state.finished = true;
         const payload = r.bytes.subarray(m.payloadOffset, m.offset + m.length);
         const e = m.type === NLMSG_DONE ? decodeDone(payload, m.flags) : decodeError(payload, m.flags);
+        if (m.type === NLMSG_ERROR && e.errno === ENOBUFS) {
+          // The kernel started the dump but had no room for its first datagram: the dump is
+          // running (another request now would be EBUSY) and goes on at a later receive.
+          this.client.poke();
+          continue;
+        }
+        state.finished = true;
         if (e.errno) state.error = this.client.kernelError(e.errno, e.extAck, bytes, this.family, this.op);
         break;
       }
@@ -171,6 +177,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16 && i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+const ENOBUFS = 105;
+
+/** Waiting this long for a dump's next datagram, the client nudges the kernel (see NetlinkClient.poke). */
+const STALL_MS = 200;
 
 /** The datagrams of one dump, queued up to a high-water mark; past it the client stops reading. */
 class DumpStream implements Handler {
@@ -217,11 +228,14 @@ class DumpStream implements Handler {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiter = undefined;
+        clearInterval(nudge);
         reject(new TimeoutError(this.seq, this.ms, "dump"));
       }, this.ms);
+      const nudge = setInterval(() => this.client.poke(), STALL_MS);
+      const stop = () => (clearTimeout(timer), clearInterval(nudge));
       this.#waiter = {
-        resolve: (x) => (clearTimeout(timer), resolve(x)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
+        resolve: (x) => (stop(), resolve(x)),
+        reject: (e) => (stop(), reject(e)),
       };
     });
   }

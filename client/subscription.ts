@@ -148,6 +148,9 @@ export class Subscription implements Sink, AsyncIterableIterator<Notification> {
   async #resync(read: () => AsyncIterable<DecodedMessage>, cause: "initial" | "overrun"): Promise<void> {
     this.#resyncDue = undefined;
     this.#resyncing = true;
+    // What is queued now came before the re-read and is older than what it will find: handed out
+    // after it, a notification whose sequel was dropped would bring back a deleted object.
+    this.#queue.length = 0;
     this.client.setBacklogged(this, false);
     try {
       const fresh: DecodedMessage[] = [];
@@ -172,8 +175,10 @@ export class Subscription implements Sink, AsyncIterableIterator<Notification> {
     }
   }
 
-  /** Leaves the groups; leaving a for-await loop does this too. */
+  /** Leaves the groups and drops what is still queued; leaving a for-await loop does this too. */
   close(): void {
+    this.#queue.length = 0;
+    this.#ready.length = 0;
     this.end();
     if (this.#left) return;
     this.#left = true;
