@@ -35,7 +35,6 @@ function workload(): string[] {
   return lines;
 }
 
-type Msg = Extract<Notification, { type: "message" }>;
 
 /** Reads `sub` until it is closed, keeping every notification. */
 async function follow(sub: Subscription, got: Notification[]): Promise<void> {
