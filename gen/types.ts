@@ -1,4 +1,4 @@
-import type { AttrModel, AttrType, FamilyModel, MemberModel, OpModel } from "@nlwire/codec";
+import type { AttrModel, AttrType, FamilyModel, MemberModel, MessageModel, OpModel } from "@nlwire/codec";
 import { key, pascal } from "./names.js";
 
 /**
@@ -47,7 +47,8 @@ function bytesType(hint: string | undefined): string {
 
 function memberType(mb: MemberModel, m: FamilyModel, t: TypeNames): string {
   if (mb.type === "string") return "string";
-  if (mb.type === "binary") return mb.struct ? t.structs.get(mb.struct)! : bytesType(mb.displayHint);
+  // A flexible array member (an nlwire extension) of a struct type holds an array of them.
+  if (mb.type === "binary") return mb.struct ? `${t.structs.get(mb.struct)!}${mb.flexible ? "[]" : ""}` : bytesType(mb.flexible ? undefined : mb.displayHint);
   if (mb.displayHint && ADDRESS_HINTS.has(mb.displayHint)) return "string | number";
   return intType(mb.type, mb.enum, mb.enumAsFlags, m, t);
 }
@@ -61,9 +62,16 @@ function valueType(a: AttrModel, type: AttrType, m: FamilyModel, t: TypeNames): 
   switch (type) {
     case "flag": return "true";
     case "string": return "string";
-    case "binary": return a.struct ? t.structs.get(a.struct)! : bytesType(a.displayHint);
+    case "binary":
+      if (!a.struct) return bytesType(a.displayHint);
+      // `sub-type: binary` with a struct (an nlwire extension): structs back to back.
+      return a.subType === "binary" && type === a.type ? `(${t.structs.get(a.struct)!})[]` : t.structs.get(a.struct)!;
     case "bitfield32": return "Bitfield32";
-    case "nest": return a.nested ? t.sets.get(a.nested)! : "Uint8Array";
+    case "nest": {
+      if (!a.nested) return "Uint8Array";
+      // A nest with a header (an nlwire extension): the struct's members and the attributes in one object.
+      return a.struct ? `${t.structs.get(a.struct)!} & ${t.sets.get(a.nested)!}` : t.sets.get(a.nested)!;
+    }
     case "indexed-array": return `(${valueType(a, a.subType ?? "binary", m, t)})[]`;
     case "nest-type-value": {
       const inner = a.nested ? t.sets.get(a.nested)! : "Uint8Array";
@@ -108,9 +116,11 @@ function setDecl(name: string, m: FamilyModel, t: TypeNames): string {
   return fields.length ? `export interface ${t.sets.get(name)} {\n${fields.join("\n")}\n}` : `export type ${t.sets.get(name)} = Record<string, never>;`;
 }
 
-function shape(op: OpModel, m: FamilyModel, t: TypeNames, source = op): string {
-  const set = source.attributeSet ? t.sets.get(source.attributeSet)! : "Record<string, never>";
-  const fixedName = op.fixedHeader ?? source.fixedHeader ?? m.fixedHeader;
+/** A message's shape; a request or reply may name its own fixed header and attribute set (MessageModel). */
+function shape(op: OpModel, m: FamilyModel, t: TypeNames, source = op, msg?: MessageModel): string {
+  const setName = msg?.attributeSet ?? source.attributeSet;
+  const set = setName ? t.sets.get(setName)! : "Record<string, never>";
+  const fixedName = msg?.fixedHeader ?? op.fixedHeader ?? source.fixedHeader ?? m.fixedHeader;
   return fixedName ? `{ fixed: ${t.structs.get(fixedName)}; attrs: ${set} }` : `{ attrs: ${set} }`;
 }
 
@@ -119,7 +129,7 @@ function opDecl(op: OpModel, m: FamilyModel, t: TypeNames): string {
   for (const mode of ["do", "dump"] as const) {
     const x = op[mode];
     if (!x) continue;
-    const inner = [x.request && `request: ${shape(op, m, t)}`, x.reply && `reply: ${shape(op, m, t)}`].filter(Boolean);
+    const inner = [x.request && `request: ${shape(op, m, t, op, x.request)}`, x.reply && `reply: ${shape(op, m, t, op, x.reply)}`].filter(Boolean);
     parts.push(`${mode}: { ${inner.join("; ")} }`);
   }
   if (op.notify) {

@@ -55,6 +55,17 @@ export function atPath(e: CodecError, path: AttrPath): CodecError {
   return new MalformedError(e.detail, e.offset, path);
 }
 
+/**
+ * The same as atPath, but re-aims the error itself instead of making a new
+ * one: for errors that have not left the decoder yet (a message can hold
+ * thousands of odd attributes, and each error object costs).
+ */
+export function reaim(e: CodecError, path: AttrPath): CodecError {
+  (e as { path: AttrPath }).path = Object.freeze([...path]);
+  e.message = `${e.detail} at byte ${e.offset}${path.length ? ` (${formatPath(path)})` : ""}`;
+  return e;
+}
+
 export function isCodecError(e: unknown): e is CodecError {
   return e instanceof CodecError;
 }

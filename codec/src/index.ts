@@ -13,3 +13,4 @@ export * from "./addr.js";
 export * from "./bitfield.js";
 export { decodeUtf8, encodeUtf8 } from "./text.js";
 export * from "./ynl/index.js";
+export * from "./inet-diag-filter.js";

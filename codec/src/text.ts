@@ -23,6 +23,22 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   return decoder.decode(bytes.subarray(start, end));
 }
 
+const strict = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
+
+/** Like decodeUtf8, but undefined for bytes that are not UTF-8 (which text could not give back). */
+export function decodeUtf8Exact(bytes: Uint8Array, start: number, end: number): string | undefined {
+  for (let i = start; i < end; i++) {
+    if (bytes[i]! >= 0x80) {
+      try {
+        return strict.decode(bytes.subarray(start, end));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return decodeUtf8(bytes, start, end);
+}
+
 export function encodeUtf8(s: string): Uint8Array {
   return encoder.encode(s);
 }

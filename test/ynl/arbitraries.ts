@@ -311,6 +311,8 @@ export class ModelArbitraries {
     if (INT_KINDS.has(m.type)) {
       return ADDRESS_HINTS.has(m.displayHint ?? "") ? addressIntArb(m.type, m.displayHint) : this.intValue(m.type, m.enum, m.enumAsFlags);
     }
+    // A flexible array member (MemberModel.flexible): bytes, or an array of its struct, of any length.
+    if (m.flexible) return m.struct ? fc.array(fc.constant(null).chain(() => this.struct(m.struct!)), { maxLength: 3 }) : fc.uint8Array({ maxLength: 24 });
     if (m.struct) return fc.constant(null).chain(() => this.struct(m.struct!));
     if (m.type === "string") return stringArb(m.len);
     return fc.uint8Array({ minLength: m.len, maxLength: m.len }).map((b) => hinted(m.displayHint, b));
@@ -414,6 +416,7 @@ export class ModelArbitraries {
         return formats ? fc.oneof({ arbitrary: fc.constantFrom(...formats), weight: 4 }, { arbitrary: s, weight: 1 }) : s;
       }
       case "binary":
+        if (a.struct && a.subType === "binary" && type === a.type) return fc.array(this.struct(a.struct), { maxLength: 4 });
         if (a.struct) return this.struct(a.struct);
         return hintedBytesArb(a.displayHint, 24);
       case "bitfield32": {
@@ -421,11 +424,13 @@ export class ModelArbitraries {
         return fc.record({ value: u32, selector: u32 }, { noNullPrototype: true });
       }
       case "nest":
+        if (a.nested && a.struct) return this.headed(a.struct, a.nested, depth, env);
         return a.nested ? this.lazySet(a.nested, depth - 1, env) : hintedBytesArb(a.displayHint, 24);
       case "indexed-array": {
         // Entries have the sub-type; a nest entry is an object of the nested set.
         const sub: AttrModel = { ...a, type: a.subType ?? "binary" };
         delete sub.multiAttr;
+        delete sub.subType;
         return fc.array(this.value(sub, sub.type, depth, env), { maxLength: 4 });
       }
       case "nest-type-value":
@@ -451,18 +456,23 @@ export class ModelArbitraries {
     return arb;
   }
 
+  /** A struct and then attributes in one object (a sub-message format, or a nest with a header). */
+  private headed(struct: string, set: string | undefined, depth: number, env: SelectorEnv): Arb {
+    // Attributes whose names a member already has cannot share one object with it
+    // (tc netem: tc-netem-qopt.loss and netem-attrs.loss); they are left out.
+    const members = new Set(this.model.structs[struct]!.members.map((m) => m.name));
+    const attrs = set ? this.lazySet(set, depth - 1, env, members) : fc.constant({});
+    return fc.tuple(this.struct(struct), attrs).map(([h, o]) => ({ ...h, ...o }));
+  }
+
   /** A sub-message: the format its selector names, else bytes (no format, or no selector at all). */
   private subMessage(a: AttrModel, depth: number, env: SelectorEnv): Arb {
     const sm = a.subMessage ? this.model.subMessages[a.subMessage] : undefined;
     const sel = a.selector ? env[a.selector] : undefined;
     const f = sel === undefined ? undefined : sm?.formats.find((x) => x.value === sel);
     if (!f) return fc.uint8Array({ maxLength: 16 });
-    const head = f.fixedHeader ? this.struct(f.fixedHeader) : fc.constant({});
-    // Attributes whose names a fixed-header member already has cannot share one object with it
-    // (tc netem: tc-netem-qopt.loss and netem-attrs.loss); they are left out.
-    const members = f.fixedHeader ? new Set(this.model.structs[f.fixedHeader]!.members.map((m) => m.name)) : undefined;
-    const attrs = f.attributeSet ? this.lazySet(f.attributeSet, depth - 1, env, members) : fc.constant({});
-    return fc.tuple(head, attrs).map(([h, o]) => ({ ...h, ...o }));
+    if (f.fixedHeader) return this.headed(f.fixedHeader, f.attributeSet, depth, env);
+    return f.attributeSet ? this.lazySet(f.attributeSet, depth - 1, env) : fc.constant({});
   }
 }
 

@@ -5,14 +5,14 @@ import {
 } from "@nlwire/codec";
 import { loadFixture, type Fixture } from "../../tools/fixture.js";
 import { loadSpec } from "../../gen/load.js";
-import { SPEC_DIR, loadFamily, specFiles } from "./specs.js";
+import { SPEC_DIR, allSpecFiles, loadFamily, specFiles } from "./specs.js";
 
 // Every message recorded from the live kernel (tools/record-families.ts)
 // must decode with its family's spec, leave nothing unknown where the spec
 // describes it, and re-encode to the very same bytes.
 
 const DIR = new URL("../fixtures/families/", import.meta.url).pathname;
-const registry = new FamilyRegistry(specFiles().map(loadFamily));
+const registry = new FamilyRegistry(allSpecFiles().map(loadFamily));
 
 function unknownPaths(o: unknown, path: string[] = []): string[] {
   if (o === null || typeof o !== "object" || o instanceof Uint8Array) return [];

@@ -1,12 +1,12 @@
-import { NLA_F_NESTED, AttrCursor } from "../attr.js";
+import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, AttrCursor } from "../attr.js";
 import { readBitfield32, writeBitfield32, type Bitfield32 } from "../bitfield.js";
 import { EncodeError, MalformedError } from "../errors.js";
 import { INT_GETTERS, checkIntRange, intSize, intWireSize, readInt, writeInt, type IntKind } from "../scalar.js";
-import { decodeUtf8, encodeUtf8, findNul } from "../text.js";
+import { decodeUtf8Exact, encodeUtf8, findNul } from "../text.js";
 import type { ByteWriter } from "../writer.js";
 import type { FamilyCompiler } from "./compile.js";
 import {
-  DEFER, ENTRY_TYPES, NEST_FLAGS, UNKNOWN_ATTRS, WIRE_NOTES, notesOf, within,
+  DEFER, ENTRY_TYPES, LAST_PAD, NEST_FLAGS, UNKNOWN_ATTRS, WIRE_NOTES, cutPadding, lastPadOf, notesOf, within,
   type AttrCodec, type DecodeCtx, type EncodeCtx, type Obj,
 } from "./ctx.js";
 import type { AttrModel } from "./model.js";
@@ -20,7 +20,8 @@ import { formatHinted, hintReader, isAddressHint, parseHinted } from "./values.j
 const INT_KINDS = new Set(["u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "uint", "sint"]);
 
 export function compileAttr(a: AttrModel, c: FamilyCompiler): AttrCodec {
-  const base = { name: a.name, type: a.value, multi: !!a.multiAttr, nest: false, opaque: false };
+  const flags = a.netByteorderFlag ? NLA_F_NET_BYTEORDER : 0;
+  const base = { name: a.name, type: a.value, multi: !!a.multiAttr, nest: false, opaque: false, flags };
   const value = valueCodec(a, a.type, c);
   return { ...base, ...value };
 }
@@ -33,7 +34,9 @@ function valueCodec(a: AttrModel, type: AttrModel["type"], c: FamilyCompiler): V
   switch (type) {
     case "flag": return flagCodec();
     case "string": return stringCodec();
-    case "binary": return a.struct ? structAttrCodec(a.struct, c) : binaryCodec(a);
+    case "binary":
+      if (!a.struct) return binaryCodec(a);
+      return a.subType === "binary" ? structArrayCodec(a.struct, c) : structAttrCodec(a.struct, c);
     case "bitfield32": return bitfieldCodec();
     case "nest": return { ...nestCodec(a, c), nest: true };
     case "indexed-array": return { ...indexedArrayCodec(a, c), nest: true };
@@ -116,8 +119,11 @@ function stringCodec(): ValueCodec {
       const b = ctx.r.bytes;
       const end = off + len;
       const nul = findNul(b, off, end);
+      const text = decodeUtf8Exact(b, off, nul);
+      // Kept as bytes by the caller, so that the attribute re-encodes exactly.
+      if (text === undefined) throw new MalformedError("string is not valid UTF-8", off, []);
       if (nul !== end - 1) ctx.tail = b.slice(nul, end); // unterminated, or bytes after the NUL
-      return decodeUtf8(b, off, nul);
+      return text;
     },
     encode(w, v, ctx) {
       if (typeof v !== "string") throw new EncodeError(`${String(v)} is not a string`, ctx.path);
@@ -144,8 +150,9 @@ function structAttrCodec(name: string, c: FamilyCompiler): ValueCodec {
   return {
     decode(ctx, off, len) {
       const s = c.struct(name);
-      const o = s.read(ctx.r, off, Math.min(len, s.size)) as Obj;
-      if (len > s.size) ctx.tail = ctx.r.copy(off + s.size, len - s.size);
+      // A flexible array member takes the bytes a plain struct would keep as its tail.
+      const o = s.read(ctx.r, off, s.flexible ? len : Math.min(len, s.size)) as Obj;
+      if (len > s.size && !s.flexible) ctx.tail = ctx.r.copy(off + s.size, len - s.size);
       else if (len < s.size) ctx.cut = len;
       return o;
     },
@@ -154,6 +161,30 @@ function structAttrCodec(name: string, c: FamilyCompiler): ValueCodec {
       const start = w.pos;
       s.encode(w, (v ?? {}) as Obj, ctx.path);
       if (ctx.cut !== undefined) w.pos = start + ctx.cut;
+      if (ctx.tail) w.bytes(ctx.tail);
+    },
+  };
+}
+
+/**
+ * Structs back to back in one attribute (an nlwire extension: `struct` with
+ * `sub-type: binary` on a binary attribute; nexthop groups, packet socket
+ * multicast lists). Bytes after the last whole struct are kept.
+ */
+function structArrayCodec(name: string, c: FamilyCompiler): ValueCodec {
+  return {
+    decode(ctx, off, len) {
+      const s = c.struct(name);
+      const n = s.size ? Math.floor(len / s.size) : 0;
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) out.push(s.read(ctx.r, off + i * s.size));
+      if (n * s.size < len) ctx.tail = ctx.r.copy(off + n * s.size, len - n * s.size);
+      return out;
+    },
+    encode(w, v, ctx) {
+      if (!Array.isArray(v)) throw new EncodeError(`needs an array of ${name}`, ctx.path);
+      const s = c.struct(name);
+      for (const x of v) s.encode(w, (x ?? {}) as Obj, ctx.path);
       if (ctx.tail) w.bytes(ctx.tail);
     },
   };
@@ -173,9 +204,36 @@ function bitfieldCodec(): ValueCodec {
 function nestCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
   const setName = a.nested;
   if (!setName) return binaryCodec(a);
+  if (a.struct) return headedNestCodec(a, a.struct, setName, c);
   return {
     decode: (ctx, off, len) => within(ctx, a.name, () => c.set(setName).decode(ctx, off, off + len)),
     encode: (w, v, ctx) => c.set(setName).encode(w, (v ?? {}) as Obj, ctx),
+  };
+}
+
+/**
+ * A nest that starts with a struct, attributes after it (an nlwire extension:
+ * `struct` on a nest; the bridge's MDBA_MDB_ENTRY_INFO is a br_mdb_entry and
+ * then MDBA_MDB_EATTR_*). Decodes to one object holding both, as a
+ * sub-message with a fixed header does.
+ */
+function headedNestCodec(a: AttrModel, structName: string, setName: string, c: FamilyCompiler): ValueCodec {
+  return {
+    decode: (ctx, off, len) => within(ctx, a.name, () => {
+      const s = c.struct(structName);
+      if (len < s.size) throw new MalformedError(`${a.name} holds ${len} bytes, its ${structName} header needs ${s.size}`, off, ctx.path);
+      const o: Obj = {};
+      s.decodeInto(ctx.r, off, s.size, o, ctx.path);
+      return c.set(setName).decode(ctx, off + s.size, off + len, o);
+    }),
+    encode(w, v, ctx) {
+      const s = c.struct(structName);
+      const o = (v ?? {}) as Obj;
+      s.encode(w, o, ctx.path);
+      const attrs = Object.fromEntries(Object.entries(o).filter(([k]) => !s.memberNames.has(k)));
+      copySymbols(o, attrs);
+      c.set(setName).encode(w, attrs, ctx);
+    },
   };
 }
 
@@ -183,6 +241,7 @@ function nestCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
 function indexedArrayCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
   const sub: AttrModel = { ...a, type: a.subType ?? "binary" };
   delete sub.multiAttr;
+  delete sub.subType; // an entry is one value of the sub-type, never an array of its own
   const entry = valueCodec(sub, sub.type, c);
   const entryNest = sub.type === "nest";
   return {
@@ -202,19 +261,24 @@ function indexedArrayCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
       }
       if (cur.trailing) throw new MalformedError(`${cur.trailing} stray bytes in indexed-array`, cur.position, ctx.path);
       if (types.some((t, i) => t !== i + 1)) out[ENTRY_TYPES] = types;
+      const lastPad = types.length ? lastPadOf(cur.offset, cur.valueLength + 4, off + len) : undefined;
+      if (lastPad !== undefined) (out as { [LAST_PAD]?: number })[LAST_PAD] = lastPad;
       return out;
     }),
     encode(w, v, ctx) {
       if (!Array.isArray(v)) throw new EncodeError("indexed-array needs an array", ctx.path);
       const types = (v as { [ENTRY_TYPES]?: number[] })[ENTRY_TYPES];
+      let last = -1;
       v.forEach((item, i) => {
         const flags = entryNest ? ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED) : 0;
-        const at = w.beginAttr((types?.[i] ?? i + 1) | flags);
+        const at = (last = w.beginAttr((types?.[i] ?? i + 1) | flags));
         ctx.path.push(i);
         entry.encode(w, item, { ...ctx, tail: undefined, cut: undefined, wide: undefined });
         ctx.path.pop();
         w.endAttr(at);
       });
+      const lastPad = (v as { [LAST_PAD]?: number })[LAST_PAD];
+      if (lastPad !== undefined && last >= 0) cutPadding(w, last, lastPad);
     },
   };
 }
@@ -225,18 +289,27 @@ function typeValueCodec(a: AttrModel, c: FamilyCompiler, depth: number): ValueCo
   const leaf = (ctx: DecodeCtx, off: number, len: number): unknown =>
     setName ? c.set(setName).decode(ctx, off, off + len) : ctx.r.copy(off, len);
   const level = (ctx: DecodeCtx, off: number, len: number, d: number): Record<number, unknown> => {
-    const out: Record<number, unknown> = {};
+    const out: Record<number, unknown> & { [LAST_PAD]?: number } = {};
     const cur = new AttrCursor(ctx.r, off, off + len, ctx.path);
+    let any = false;
+    let prev = -1;
     while (cur.next()) {
+      // An object keyed by id holds each id once, in ascending order: anything else is kept as bytes (by the caller).
+      if (cur.type <= prev) throw new MalformedError(`id ${cur.type} after ${prev}: ids out of order or repeated`, cur.offset, ctx.path);
+      prev = cur.type;
       const v = within(ctx, cur.type, () => (d > 1 ? level(ctx, cur.valueOffset, cur.valueLength, d - 1) : leaf(ctx, cur.valueOffset, cur.valueLength)));
       if (cur.flags !== NLA_F_NESTED && v !== null && typeof v === "object") (v as Obj)[NEST_FLAGS] = cur.flags;
       out[cur.type] = v;
+      any = true;
     }
+    const lastPad = any ? lastPadOf(cur.offset, cur.valueLength + 4, off + len) : undefined;
+    if (lastPad !== undefined) out[LAST_PAD] = lastPad;
     return out;
   };
   const write = (w: ByteWriter, v: unknown, ctx: EncodeCtx, d: number): void => {
+    let last = -1;
     for (const [id, item] of Object.entries((v ?? {}) as Record<string, unknown>)) {
-      const at = w.beginAttr(Number(id) | ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED));
+      const at = (last = w.beginAttr(Number(id) | ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED)));
       ctx.path.push(Number(id));
       if (d > 1) write(w, item, ctx, d - 1);
       else if (setName) c.set(setName).encode(w, (item ?? {}) as Obj, ctx);
@@ -244,6 +317,8 @@ function typeValueCodec(a: AttrModel, c: FamilyCompiler, depth: number): ValueCo
       ctx.path.pop();
       w.endAttr(at);
     }
+    const lastPad = (v as { [LAST_PAD]?: number } | undefined)?.[LAST_PAD];
+    if (lastPad !== undefined && last >= 0) cutPadding(w, last, lastPad);
   };
   return {
     decode: (ctx, off, len) => within(ctx, a.name, () => level(ctx, off, len, depth)),
@@ -262,6 +337,9 @@ function selectorValue(parents: Obj[], selector: string, ownOnly = false): strin
   }
   return undefined;
 }
+
+/** The key of a sub-message's own fixed header among its wire notes. */
+const HEADER = "#header";
 
 function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
   const sm = a.subMessage ? c.model.subMessages[a.subMessage] : undefined;
@@ -286,6 +364,7 @@ function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
         const s = c.struct(f.fixedHeader);
         s.decodeInto(ctx.r, off, Math.min(len, s.size), o, ctx.path);
         start = off + Math.min(len, s.size);
+        if (len < s.size) (notesOf(o).cut ??= {})[HEADER] = len; // a header cut short: encoded as short again
       }
       if (f.attributeSet) return c.set(f.attributeSet).decode(ctx, start, off + len, o);
       // A format without attributes: bytes past its header (a struct grown in a newer kernel) are kept.
@@ -301,7 +380,10 @@ function subMessageCodec(a: AttrModel, c: FamilyCompiler): ValueCodec {
       let attrs: Obj = o;
       if (f.fixedHeader) {
         const s = c.struct(f.fixedHeader);
+        const start = w.pos;
         s.encode(w, o, ctx.path);
+        const cut = o[WIRE_NOTES]?.cut?.[HEADER];
+        if (cut !== undefined) w.pos = start + cut;
         attrs = Object.fromEntries(Object.entries(o).filter(([k]) => !s.memberNames.has(k)));
         copySymbols(o, attrs);
       }

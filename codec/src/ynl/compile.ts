@@ -1,12 +1,14 @@
 import { NLA_F_NESTED, AttrCursor } from "../attr.js";
-import { EncodeError, atPath, isCodecError } from "../errors.js";
+import { align4 } from "../align.js";
+import { EncodeError, MalformedError, isCodecError, reaim } from "../errors.js";
 import type { ByteWriter } from "../writer.js";
 import { compileAttr } from "./attr-codecs.js";
 import {
-  DEFER, NEST_FLAGS, UNKNOWN_ATTRS, WIRE_NOTES, keep, notesOf,
+  DEFER, NEST_FLAGS, UNKNOWN_ATTRS, WIRE_NOTES, cutPadding, keep, notesOf,
   type AttrCodec, type DecodeCtx, type EncodeCtx, type Obj, type SetCodec,
 } from "./ctx.js";
-import { jitSet, type SetHelpers, type StructHelpers } from "./jit.js";
+import { MAX_NEST_DEPTH, jitSet, tooDeep, type SetHelpers, type StructHelpers } from "./jit.js";
+import { SpecError } from "./resolve.js";
 import type { AttrSetModel, FamilyModel } from "./model.js";
 import { compileStruct, type StructCodec, type ValueNames } from "./struct.js";
 import { hintReader, naming, type Naming } from "./values.js";
@@ -42,7 +44,7 @@ export class FamilyCompiler implements ValueNames {
     let s = this.structs.get(name);
     if (!s) {
       const m = this.model.structs[name];
-      if (!m) throw new Error(`${this.model.name}: no struct ${name}`);
+      if (!m) throw new SpecError(this.model.name, `struct ${name}`, "not defined");
       this.structs.set(name, (s = compileStruct(m, this)));
     }
     return s;
@@ -88,7 +90,7 @@ export class FamilyCompiler implements ValueNames {
     let s = this.sets.get(name);
     if (!s) {
       const m = this.model.attrSets[name];
-      if (!m) throw new Error(`${this.model.name}: no attribute set ${name}`);
+      if (!m) throw new SpecError(this.model.name, `attribute-set ${name}`, "not defined");
       this.sets.set(name, (s = compileSet(m, this)));
     }
     return s;
@@ -121,7 +123,7 @@ function setHelpers(c: FamilyCompiler, byType: (AttrCodec | undefined)[], name: 
   return {
     one: (ctx, obj, type, flags, vo, vl, index) => decodeOne(ctx as DecodeCtx, obj as Obj, byType[type], type, flags, vo, vl, index),
     fail: (ctx, obj, e, name, type, flags, vo, vl, index, depth) => failed(ctx as DecodeCtx, obj as Obj, e, name, type, flags, vo, vl, index, depth),
-    finish: (ctx, obj, deferred, pos, trailing, tracked) => finishSet(ctx as DecodeCtx, obj as Obj, deferred as Deferred[] | undefined, pos, trailing, tracked),
+    finish: (ctx, obj, deferred, pos, trailing, tracked, lastPad) => finishSet(ctx as DecodeCtx, obj as Obj, deferred as Deferred[] | undefined, pos, trailing, tracked, lastPad),
     set: (name) => (ctx, start, end, into) => c.set(name).decode(ctx as DecodeCtx, start, end, into as Obj),
     struct: (name) => {
       const s = c.struct(name);
@@ -135,6 +137,7 @@ function setHelpers(c: FamilyCompiler, byType: (AttrCodec | undefined)[], name: 
 }
 
 function decodeSet(byType: (AttrCodec | undefined)[], ctx: DecodeCtx, start: number, end: number, obj: Obj): Obj {
+  if (ctx.path.length > MAX_NEST_DEPTH) tooDeep(start, ctx.path);
   const r = ctx.r;
   const cur = new AttrCursor(r, start, end, ctx.path);
   let deferred: Deferred[] | undefined;
@@ -144,9 +147,14 @@ function decodeSet(byType: (AttrCodec | undefined)[], ctx: DecodeCtx, start: num
     const d = decodeOne(ctx, obj, byType[cur.type], cur.type, cur.flags, cur.valueOffset, cur.valueLength, index++);
     if (d) (deferred ??= []).push(d);
   }
-  finishSet(ctx, obj, deferred, cur.position, cur.trailing);
+  const attrEnd = cur.valueOffset + cur.valueLength;
+  const lastPad = index > 0 && cur.offset + align4(cur.valueLength + 4) > end ? end - attrEnd : -1;
+  finishSet(ctx, obj, deferred, cur.position, cur.trailing, true, lastPad);
   return obj;
 }
+
+/** Where the last item of each multi-attr array sat among its nest's attributes. */
+const lastItemAt = new WeakMap<unknown[], number>();
 
 /** A sub-message whose selector had not been decoded yet. */
 export type Deferred = [AttrCodec, number, number, number];
@@ -164,6 +172,11 @@ export function decodeOne(
     return undefined;
   }
   const depth = ctx.path.length;
+  if (!codec.multi && obj[codec.name] !== undefined) {
+    // The spec allows one; the value already decoded stays, the repeat is kept as bytes.
+    failed(ctx, obj, new MalformedError(`${codec.name} repeated (not a multi-attr)`, vo - 4, [...ctx.path, codec.name]), codec.name, type, flags, vo, vl, index, depth);
+    return undefined;
+  }
   let v: unknown;
   try {
     v = codec.decode(ctx, vo, vl);
@@ -174,13 +187,16 @@ export function decodeOne(
   let key = codec.name;
   if (codec.multi) {
     const arr = (obj[key] ??= []) as unknown[];
+    // An item that does not follow its sibling on the wire keeps its place, so that encoding puts it back there.
+    if (arr.length && lastItemAt.get(arr) !== index - 1) ((notesOf(obj).at ??= {})[`${key}#${arr.length}`] = index);
+    lastItemAt.set(arr, index);
     key = `${key}#${arr.length}`;
     arr.push(v);
   } else {
     obj[key] = v;
   }
   if (v === DEFER) return [codec, vo, vl, flags];
-  if (flags !== (codec.nest ? NLA_F_NESTED : 0) || ctx.tail !== undefined || ctx.cut !== undefined || ctx.wide) {
+  if (flags !== (codec.nest ? NLA_F_NESTED : codec.flags) || ctx.tail !== undefined || ctx.cut !== undefined || ctx.wide) {
     notePlacement(obj, codec, flags, key, v, ctx);
   }
   return undefined;
@@ -193,7 +209,7 @@ export function failed(
   if (!isCodecError(e)) throw e;
   ctx.path.length = depth;
   // Leaf decoders report their parent's path; name the attribute here.
-  const err = e.path.length > depth ? e : atPath(e, [...ctx.path, name]);
+  const err = e.path.length > depth ? e : reaim(e, [...ctx.path, name]);
   if (ctx.strict) throw err;
   (ctx.problems ??= []).push(err);
   keep(obj, { type, flags, value: ctx.r.copy(vo, vl), index, problem: err });
@@ -202,17 +218,18 @@ export function failed(
 }
 
 /** The end of a nest: late sub-messages, the parents stack, trailing bytes. */
-export function finishSet(ctx: DecodeCtx, obj: Obj, deferred: Deferred[] | undefined, pos: number, trailing: number, tracked = true): void {
+export function finishSet(ctx: DecodeCtx, obj: Obj, deferred: Deferred[] | undefined, pos: number, trailing: number, tracked = true, lastPad = -1): void {
   if (deferred) decodeDeferred(deferred, obj, ctx);
   if (tracked) ctx.parents.pop();
   if (trailing > 0) notesOf(obj).trailing = ctx.r.copy(pos, trailing);
+  if (lastPad >= 0) notesOf(obj).lastPad = lastPad;
 }
 
 /** Records the wire facts a plain value cannot carry. */
 function notePlacement(obj: Obj, codec: AttrCodec, flags: number, key: string, v: unknown, ctx: DecodeCtx): void {
   if (codec.nest) {
     if (flags !== NLA_F_NESTED && v !== null && typeof v === "object") (v as Obj)[NEST_FLAGS] = flags;
-  } else if (flags) {
+  } else if (flags !== codec.flags) {
     (notesOf(obj).flags ??= {})[key] = flags;
   }
   if (ctx.tail) {
@@ -247,11 +264,36 @@ function encodeSet(setName: string, byName: Map<string, AttrCodec>, w: ByteWrite
   const notes = obj[WIRE_NOTES];
   let index = 0;
   let u = 0;
-  const putUnknownUpTo = (i: number) => {
-    while (unknown && u < unknown.length && unknown[u]!.index <= i) {
-      const x = unknown[u++]!;
-      w.attr(x.type | x.flags, x.value);
-      index++;
+  let last = -1;
+  /** Multi-attr items that sat apart from their siblings, with their places (see decodeOne). */
+  const placed: [number, () => void][] = [];
+  const put = (codec: AttrCodec, name: string, item: unknown, key: string) => {
+    const nestFlags = codec.nest ? ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED) : notes?.flags?.[key] ?? codec.flags;
+    ctx.tail = notes?.tail?.[key];
+    ctx.cut = notes?.cut?.[key];
+    ctx.wide = notes?.wide?.[key];
+    const at = (last = w.beginAttr(codec.type | nestFlags));
+    ctx.path.push(name);
+    codec.encode(w, item, ctx);
+    ctx.path.pop();
+    w.endAttr(at);
+    index++;
+  };
+  // Kept attributes and placed items go back to their places: each where the count of attributes written so far says.
+  const putKeptUpTo = (i: number) => {
+    for (;;) {
+      const limit = Math.max(i, index);
+      const x = unknown && u < unknown.length && unknown[u]!.index <= limit ? unknown[u]! : undefined;
+      const p = placed.length && placed[0]![0] <= limit ? placed[0]! : undefined;
+      if (x && (!p || x.index <= p[0])) {
+        u++;
+        last = w.pos;
+        w.attr(x.type | x.flags, x.value);
+        index++;
+      } else if (p) {
+        placed.shift();
+        p[1]();
+      } else return;
     }
   };
   ctx.parents.push(obj);
@@ -261,24 +303,26 @@ function encodeSet(setName: string, byName: Map<string, AttrCodec>, w: ByteWrite
     const codec = byName.get(name);
     if (!codec) throw new EncodeError(`no attribute ${name} in ${setName}`, [...ctx.path, name]);
     const values = codec.multi ? (Array.isArray(v) ? v : [v]) : [v];
+    // An item with no place of its own follows the one before it, which may have one.
+    let chain: number | undefined;
     values.forEach((item, i) => {
       if (item === false) return; // a flag that is not set
-      putUnknownUpTo(index);
       const key = codec.multi ? `${name}#${i}` : name;
-      const nestFlags = codec.nest ? ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED) : notes?.flags?.[key] ?? 0;
-      ctx.tail = notes?.tail?.[key];
-      ctx.cut = notes?.cut?.[key];
-      ctx.wide = notes?.wide?.[key];
-      const at = w.beginAttr(codec.type | nestFlags);
-      ctx.path.push(name);
-      codec.encode(w, item, ctx);
-      ctx.path.pop();
-      w.endAttr(at);
-      index++;
+      const place = notes?.at?.[key] ?? (chain === undefined ? undefined : chain + 1);
+      chain = place;
+      if (place !== undefined) {
+        placed.push([place, () => put(codec, name, item, key)]);
+        placed.sort((a, b) => a[0] - b[0]);
+        return;
+      }
+      putKeptUpTo(index);
+      put(codec, name, item, key);
     });
   }
-  putUnknownUpTo(Infinity);
+  putKeptUpTo(Infinity);
   ctx.parents.pop();
   if (notes?.trailing) w.bytes(notes.trailing);
+  // Cut the last attribute's padding where the decoded run ended.
+  if (notes?.lastPad !== undefined && last >= 0) cutPadding(w, last, notes.lastPad);
 }
 

@@ -41,6 +41,10 @@ export interface WireNotes {
   wide?: Record<string, true>;
   /** Bytes after the last attribute that cannot hold one. */
   trailing?: Uint8Array;
+  /** Multi-attr items ("name#i") that did not follow their sibling on the wire: their place among the attributes. */
+  at?: Record<string, number>;
+  /** The run ends inside its last attribute's padding: how many of those pad bytes it holds (0..2). */
+  lastPad?: number;
 }
 
 export type Obj = Record<string, unknown> & {
@@ -74,6 +78,21 @@ export interface EncodeCtx {
   wide?: boolean | undefined;
 }
 
+/** On an indexed-array or a type-value level: the run ends inside its last entry's padding (see WireNotes.lastPad). */
+export const LAST_PAD: unique symbol = Symbol.for("nlwire.lastPad");
+
+/** How many pad bytes the run [.., end) leaves after its last attribute, when it cuts that attribute's padding; else undefined. */
+export function lastPadOf(lastOffset: number, lastLength: number, end: number): number | undefined {
+  const padded = lastOffset + ((lastLength + 3) & ~3);
+  return padded > end ? end - (lastOffset + lastLength) : undefined;
+}
+
+/** Takes back the padding the writer put after the attribute at `at`, down to `keep` bytes. */
+export function cutPadding(w: ByteWriter, at: number, keep: number): void {
+  const b = w.peek();
+  w.pos = at + new DataView(b.buffer, b.byteOffset).getUint16(at, w.littleEndian) + keep;
+}
+
 /** What decode returns for a sub-message whose selector has not been seen yet. */
 export const DEFER = Symbol("defer");
 
@@ -85,6 +104,8 @@ export interface AttrCodec {
   nest: boolean;
   /** Kept as bytes (pad, unused). */
   opaque: boolean;
+  /** NLA_F_* bits a non-nest attribute carries when nothing else is noted (NLA_F_NET_BYTEORDER, or 0). */
+  flags: number;
   decode(ctx: DecodeCtx, off: number, len: number): unknown;
   encode(w: ByteWriter, v: unknown, ctx: EncodeCtx): void;
 }

@@ -1,16 +1,24 @@
 import { GENL_HDRLEN } from "../align.js";
-import { MalformedError, isCodecError, type CodecError } from "../errors.js";
+import { MalformedError, TruncatedError, isCodecError, type CodecError } from "../errors.js";
 import { decodeGenlHeader, encodeGenlHeader, type GenlHeader } from "../genl.js";
 import { NLM_F, type NlMsgHeader } from "../header.js";
 import type { MessageCursor, NetlinkMessage } from "../message.js";
 import { ByteReader } from "../reader.js";
+import { readInt } from "../scalar.js";
 import { ByteWriter } from "../writer.js";
 import { FamilyCompiler, type DecodeCtx, type Obj, type SetCodec } from "./compile.js";
+import { WIRE_NOTES } from "./ctx.js";
 import type { StructCodec } from "./struct.js";
-import type { FamilyModel, MessageModel, OpModel } from "./model.js";
-import { resolveSpec } from "./resolve.js";
+import type { FamilyModel, HeaderMatch, MessageModel, OpModel } from "./model.js";
+import { SpecError, resolveSpec } from "./resolve.js";
 
 const NO_OPTIONS: DecodeOptions = {};
+
+/** Whether the fixed header at `off` holds one of the values a message is picked by. */
+function matches(m: ResolvedMatch, r: ByteReader, off: number, end: number): boolean {
+  if (off + m.offset + m.len > end) return false;
+  return m.values.includes(Number(readInt(r, m.kind, off + m.offset, m.len, m.order)));
+}
 const COMPILED = Symbol("compiled");
 /** Message ids (nlmsg_type or genl cmd) below this are cached; nfnetlink's reach 0x0aff. */
 const REPLY_CACHE_SIZE = 0x1000;
@@ -31,6 +39,18 @@ export interface MessageInfo {
   fixedHeader?: string;
   /** Attribute names the spec lists for this message. */
   attrs: string[];
+  /** Where this message shares its id with others: the header member that tells them apart (see HeaderMatch). */
+  match?: ResolvedMatch;
+}
+
+/** A HeaderMatch with the member's place in the fixed header. */
+export interface ResolvedMatch {
+  member: string;
+  offset: number;
+  len: number;
+  kind: "u8" | "u16" | "u32";
+  order: "host" | "big-endian" | "little-endian";
+  values: readonly number[];
 }
 
 export interface DecodedMessage<A extends Obj = Obj, F extends Obj = Obj> {
@@ -73,7 +93,7 @@ export interface EncodeRequest {
 export class Family {
   readonly model: FamilyModel;
   readonly compiler: FamilyCompiler;
-  private readonly toKernel = new Map<number, MessageInfo>();
+  private readonly toKernel = new Map<number, MessageInfo[]>();
   private readonly fromKernel = new Map<number, MessageInfo[]>();
   private readonly ops = new Map<string, OpModel>();
 
@@ -98,46 +118,77 @@ export class Family {
 
   private info(op: OpModel, kind: MessageKind, msg: MessageModel, mode?: "do" | "dump"): MessageInfo {
     const source = kind === "notify" && op.notify ? this.ops.get(op.notify.op) ?? op : op;
-    const fixedHeader = op.fixedHeader ?? source.fixedHeader ?? this.model.fixedHeader;
-    const attributeSet = op.attributeSet ?? source.attributeSet;
+    const fixedHeader = msg.fixedHeader ?? op.fixedHeader ?? source.fixedHeader ?? this.model.fixedHeader;
+    const attributeSet = msg.attributeSet ?? op.attributeSet ?? source.attributeSet;
     const i: MessageInfo = { op: op.name, kind, attrs: msg.attrs };
     if (mode) i.mode = mode;
     if (attributeSet) i.attributeSet = attributeSet;
     if (fixedHeader) i.fixedHeader = fixedHeader;
+    if (msg.match && fixedHeader) i.match = this.resolveMatch(msg.match, fixedHeader);
     return i;
   }
 
+  private resolveMatch(match: HeaderMatch, fixedHeader: string): ResolvedMatch {
+    const mb = this.model.structs[fixedHeader]?.members.find((x) => x.name === match.member);
+    if (!mb || (mb.type !== "u8" && mb.type !== "u16" && mb.type !== "u32")) {
+      throw new SpecError(this.model.name, `header-match ${match.member}`, `not an integer member of ${fixedHeader}`);
+    }
+    return { member: mb.name, offset: mb.offset, len: mb.len, kind: mb.type, order: mb.byteOrder ?? "host", values: match.values };
+  }
+
   private index(op: OpModel): void {
-    const from = (id: number, i: MessageInfo) => {
-      const list = this.fromKernel.get(id) ?? [];
+    const add = (map: Map<number, MessageInfo[]>, id: number, i: MessageInfo) => {
+      const list = map.get(id) ?? [];
       list.push(i);
-      this.fromKernel.set(id, list);
+      map.set(id, list);
+      if (i.match) this.matched.add(id);
     };
     for (const mode of ["do", "dump"] as const) {
       const m = op[mode];
-      if (m?.request && !this.toKernel.has(m.request.value)) this.toKernel.set(m.request.value, this.info(op, "request", m.request, mode));
-      if (m?.reply) from(m.reply.value, this.info(op, "reply", m.reply, mode));
+      // do and dump of one op usually share their request id: the first (do) stands for both,
+      // unless the dump request is laid out differently (xfrm's GETSA dump has no header).
+      const same = m?.request && this.toKernel.get(m.request.value)?.find((x) => x.op === op.name);
+      const req = m?.request && this.info(op, "request", m.request, mode);
+      if (req && (!same || same.fixedHeader !== req.fixedHeader || same.attributeSet !== req.attributeSet)) {
+        add(this.toKernel, m!.request!.value, req);
+      }
+      if (m?.reply) add(this.fromKernel, m.reply.value, this.info(op, "reply", m.reply, mode));
     }
     if (op.notify) {
       const target = this.ops.get(op.notify.op);
       const reply = target?.do?.reply ?? target?.dump?.reply ?? { value: op.notify.value, attrs: [] };
-      from(op.notify.value, this.info(op, "notify", { ...reply, value: op.notify.value }));
+      add(this.fromKernel, op.notify.value, this.info(op, "notify", { ...reply, value: op.notify.value }));
     }
-    if (op.event) from(op.event.value, this.info(op, "event", op.event));
+    if (op.event) add(this.fromKernel, op.event.value, this.info(op, "event", op.event));
   }
+
+  /** Message ids shared by messages told apart by their fixed header (these skip the reply cache). */
+  private readonly matched = new Set<number>();
 
   /**
    * What a message id (nlmsg_type, or the genl cmd) means. Replies and
    * notifications can share an id; a message with seq 0 is taken as a
-   * notification, any other as a reply.
+   * notification, any other as a reply. A request whose do and dump differ
+   * is told apart by NLM_F_DUMP in `flags`.
    */
-  lookup(id: number, fromKernel: boolean, seq = 1): MessageInfo | undefined {
-    if (!fromKernel) return this.toKernel.get(id);
-    const list = this.fromKernel.get(id);
-    if (!list) return this.echoed(id);
+  lookup(id: number, fromKernel: boolean, seq = 1, header?: { r: ByteReader; off: number; end: number }, flags?: number): MessageInfo | undefined {
+    let list = fromKernel ? this.fromKernel.get(id) : this.toKernel.get(id);
+    if (list && header && this.matched.has(id)) list = list.filter((i) => !i.match || matches(i.match, header.r, header.off, header.end));
+    if (!list?.length) return fromKernel ? this.echoed(id, header) : undefined;
     if (list.length === 1) return list[0];
+    if (!fromKernel) {
+      const mode = flags === undefined ? undefined : flags & NLM_F.DUMP ? "dump" : "do";
+      return list.find((i) => i.mode === mode) ?? list[0];
+    }
     for (const i of list) if ((i.kind === "reply") === (seq !== 0)) return i;
     return list[0];
+  }
+
+  /** What one message of an op looks like (its layout, and the header match that picks it, if any). */
+  messageInfo(op: string, kind: MessageKind, mode?: "do" | "dump"): MessageInfo | undefined {
+    const all = [...this.toKernel.values(), ...this.fromKernel.values()].flat().filter((i) => i.op === op && i.kind === kind);
+    // A do request stands for the op's dump request too when they share an id (see index).
+    return all.find((i) => mode === undefined || i.mode === mode) ?? all[0];
   }
 
   private spare: DecodeCtx | undefined;
@@ -180,9 +231,13 @@ export class Family {
    * reply or notification for: rtnetlink announces deletions (RTM_DELLINK,
    * RTM_DELROUTE, ...) this way, in the request's own layout.
    */
-  private echoed(id: number): MessageInfo | undefined {
+  private echoed(id: number, header?: { r: ByteReader; off: number; end: number }): MessageInfo | undefined {
+    if (this.matched.has(id)) {
+      const req = this.lookup(id, false, 0, header);
+      return req && { ...req, kind: "notify" };
+    }
     if (!this.echoes.has(id)) {
-      const req = this.toKernel.get(id);
+      const req = this.toKernel.get(id)?.[0];
       this.echoes.set(id, req && { ...req, kind: "notify" });
     }
     return this.echoes.get(id);
@@ -206,6 +261,8 @@ export class Family {
     let id = header.type;
     let genl: GenlHeader | undefined;
     if (this.genetlink) {
+      // Within the message: the reader may go on into the next one.
+      if (end - off < GENL_HDRLEN) throw new TruncatedError("genlmsghdr", off, [], GENL_HDRLEN, end - off);
       genl = decodeGenlHeader(r, off);
       id = genl.cmd;
       off += GENL_HDRLEN;
@@ -213,15 +270,18 @@ export class Family {
     const fromKernel = opts.fromKernel ?? true;
     // Dump replies take the cached path: one array read instead of a lookup.
     const hot = fromKernel && header.seq !== 0 ? this.replyCache[id] : undefined;
-    const info = hot?.info ?? this.lookup(id, fromKernel, header.seq);
+    const info = hot?.info ?? this.lookup(id, fromKernel, header.seq, this.matched.has(id) ? { r, off, end } : undefined, header.flags);
     if (!info) return genl ? { family: this.model.name, header, genl, attrs: {} } : { family: this.model.name, header, attrs: {} };
     const ctx = this.context(r, opts.strict ?? false);
     const { fixed, set } = hot ?? this.codecs(info);
-    if (!hot && fromKernel && header.seq !== 0 && id < REPLY_CACHE_SIZE) this.replyCache[id] = { info, ...this.codecs(info) };
+    if (!hot && fromKernel && header.seq !== 0 && id < REPLY_CACHE_SIZE && !this.matched.has(id)) this.replyCache[id] = { info, ...this.codecs(info) };
     let fixedValue: Obj | undefined;
     if (fixed) {
-      fixedValue = fixed.read(r, off); // checks that the whole header is there
-      off += fixed.size;
+      // A header ending in a flexible array (audit_rule_data's buf) takes the whole payload.
+      const len = fixed.flexible ? Math.max(end - off, fixed.size) : fixed.size;
+      if (off + len > end) throw new TruncatedError(`fixed header ${fixed.name}`, off, [], len, end - off);
+      fixedValue = fixed.read(r, off, len);
+      off += len;
     }
     let attrs: Obj = {};
     if (set) {
@@ -231,6 +291,8 @@ export class Family {
         // Only a broken attribute run itself ends up here; keep what the header said.
         if (ctx.strict || !isCodecError(e)) throw e;
         (ctx.problems ??= []).push(e);
+        // Kept as bytes, so that encodeDecoded still gives back the message.
+        attrs = { [WIRE_NOTES]: { trailing: r.copy(off, end - off) } };
       }
     } else if (off < end) {
       throw new MalformedError(`${end - off} bytes after the header of ${info.op}`, off, []);
@@ -253,7 +315,7 @@ export class Family {
     const mode = req.mode ?? (op.do ? "do" : "dump");
     const msg = op[mode]?.request;
     if (!msg) throw new Error(`${this.model.name} ${req.op} has no ${mode} request`);
-    const info = this.toKernel.get(msg.value)?.op === op.name ? this.toKernel.get(msg.value)! : this.info(op, "request", msg, mode);
+    const info = this.toKernel.get(msg.value)?.find((i) => i.op === op.name && i.mode === mode) ?? this.info(op, "request", msg, mode);
     const flags = req.flags ?? (mode === "dump" ? NLM_F.REQUEST | NLM_F.DUMP : NLM_F.REQUEST | NLM_F.ACK);
     let type = msg.value;
     if (this.isGenetlink) {
@@ -283,7 +345,11 @@ export class Family {
 
   private lookupByName(m: DecodedMessage): MessageInfo | undefined {
     const id = m.genl ? m.genl.cmd : m.header.type;
-    const candidates = [this.toKernel.get(id), ...(this.fromKernel.get(id) ?? []), this.echoed(id)];
-    return candidates.find((i) => i && i.op === m.op && i.kind === m.kind);
+    const candidates = [...(this.toKernel.get(id) ?? []), ...(this.fromKernel.get(id) ?? [])];
+    const echo = m.kind === "notify" ? this.toKernel.get(id)?.find((i) => i.op === m.op) : undefined;
+    const mode = m.header.flags & NLM_F.DUMP ? "dump" : "do";
+    const mine = candidates.filter((i) => i.op === m.op && i.kind === m.kind);
+    // A request whose do and dump differ in layout is re-encoded as its flags say.
+    return (mine.length > 1 ? mine.find((i) => i.mode === mode) : undefined) ?? mine[0] ?? (echo && { ...echo, kind: "notify" });
   }
 }

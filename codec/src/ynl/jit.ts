@@ -1,7 +1,7 @@
 import { NLA_F_NESTED } from "../attr-consts.js";
 import { MalformedError, type AttrPath } from "../errors.js";
 import type { ByteReader } from "../reader.js";
-import { decodeUtf8, findNul } from "../text.js";
+import { decodeUtf8, decodeUtf8Exact, findNul } from "../text.js";
 import type { AttrModel, AttrSetModel, StructModel } from "./model.js";
 import { ipv4Text, ipv6Text, isAddressHint, macText, type Naming } from "./values.js";
 
@@ -111,7 +111,7 @@ export interface SetHelpers {
   one(ctx: unknown, obj: unknown, type: number, flags: number, vo: number, vl: number, index: number): unknown;
   /** The general failure path (see compile.ts failed). */
   fail(ctx: unknown, obj: unknown, e: unknown, name: string, type: number, flags: number, vo: number, vl: number, index: number, depth: number): void;
-  finish(ctx: unknown, obj: unknown, deferred: unknown[] | undefined, pos: number, trailing: number, tracked: boolean): void;
+  finish(ctx: unknown, obj: unknown, deferred: unknown[] | undefined, pos: number, trailing: number, tracked: boolean, lastPad: number): void;
   /** Decoder of another attribute set, for nests. */
   set(name: string): (ctx: unknown, start: number, end: number, into: Record<string, unknown>) => Record<string, unknown>;
   struct(name: string): { size: number; read: (r: ByteReader, off: number) => Record<string, unknown> };
@@ -124,55 +124,66 @@ export interface SetHelpers {
 
 export type SetDecoder = (ctx: { r: ByteReader; path: (string | number)[]; parents: unknown[] }, start: number, end: number, obj?: Record<string, unknown>) => Record<string, unknown>;
 
+/** Nests deeper than this are malformed: far beyond any family, far below the JS stack limit (a nesting bomb must not overflow it). */
+export const MAX_NEST_DEPTH = 256;
+
+export function tooDeep(pos: number, path: AttrPath): never {
+  throw new MalformedError(`attributes nested deeper than ${MAX_NEST_DEPTH}`, pos, path);
+}
+
 function badLength(pos: number, len: number, room: number, rawType: number, path: AttrPath): never {
   throw new MalformedError(`attribute length ${len} outside 4..${room}`, pos, [...path, rawType & 0x3fff]);
 }
 
 /** The inlined fast case of one attribute, or undefined to leave it to the general path. */
 function fastCase(a: AttrModel, h: SetHelpers, env: Env): string | undefined {
-  if (a.multiAttr) return undefined;
+  // Multi-attrs and attributes that carry NLA_F_NET_BYTEORDER (ipset) take the general path.
+  if (a.multiAttr || a.netByteorderFlag) return undefined;
   const key = lit(a.name);
   const slow = `{ const d = H.one(ctx, obj, type, flags, vo, vl, index); if (d !== undefined) (deferred ??= []).push(d); }`;
+  // A repeated attribute takes the general path, which keeps it as bytes (see decodeOne).
+  const first = `obj[${key}] === undefined`;
   const int = JS_INT[a.type];
   if (int && isAddressHint(a.displayHint)) {
     const f = h.hint(a.displayHint)!;
-    return `if (vl === ${int[1]} && flags === 0) obj[${key}] = ${env.ref(f)}(b, vo, vl); else ${slow}`;
+    return `if (vl === ${int[1]} && flags === 0 && ${first}) obj[${key}] = ${env.ref(f)}(b, vo, vl); else ${slow}`;
   }
   if (int) {
     let expr = intRead(a.type, "vo", a.byteOrder);
     const n = h.naming(a);
     if (n) expr = `${env.ref(n)}.decode(${expr})`;
-    return `if (vl === ${int[1]} && flags === 0) obj[${key}] = ${expr}; else ${slow}`;
+    return `if (vl === ${int[1]} && flags === 0 && ${first}) obj[${key}] = ${expr}; else ${slow}`;
   }
   switch (a.type) {
     case "flag":
-      return `if (vl === 0 && flags === 0) obj[${key}] = true; else ${slow}`;
+      return `if (vl === 0 && flags === 0 && ${first}) obj[${key}] = true; else ${slow}`;
     case "string":
-      return `if (flags === 0 && vl > 0 && ${env.ref(findNul)}(b, vo, vo + vl) === vo + vl - 1) obj[${key}] = ${env.ref(decodeUtf8)}(b, vo, vo + vl - 1); else ${slow}`;
+      return `if (flags === 0 && vl > 0 && ${first} && ${env.ref(findNul)}(b, vo, vo + vl) === vo + vl - 1 && (text = ${env.ref(decodeUtf8Exact)}(b, vo, vo + vl - 1)) !== undefined) obj[${key}] = text; else ${slow}`;
     case "binary": {
+      if (a.struct && a.subType === "binary") return undefined; // an array of structs takes the generic path
       if (a.struct) {
         const s = h.struct(a.struct);
-        return `if (vl === ${s.size} && flags === 0) obj[${key}] = ${env.ref(s.read)}(r, vo); else ${slow}`;
+        return `if (vl === ${s.size} && flags === 0 && ${first}) obj[${key}] = ${env.ref(s.read)}(r, vo); else ${slow}`;
       }
       // Addresses are called as plain module functions, which V8 inlines, unlike a closure made per hint.
       const v4 = a.displayHint === "ipv4" || a.displayHint === "ipv4-or-v6";
       const v6 = a.displayHint === "ipv6" || a.displayHint === "ipv4-or-v6";
       if (a.displayHint === "mac" || a.displayHint === "fddi") {
-        return `if (flags === 0 && vl > 0) obj[${key}] = ${env.ref(macText)}(b, vo, vl); else ${slow}`;
+        return `if (flags === 0 && vl > 0 && ${first}) obj[${key}] = ${env.ref(macText)}(b, vo, vl); else ${slow}`;
       }
       if (v4 || v6) {
-        const four = v4 ? `if (flags === 0 && vl === 4) obj[${key}] = ${env.ref(ipv4Text)}(b, vo); else ` : "";
-        const sixteen = v6 ? `if (flags === 0 && vl === 16) obj[${key}] = ${env.ref(ipv6Text)}(b, vo); else ` : "";
+        const four = v4 ? `if (flags === 0 && vl === 4 && ${first}) obj[${key}] = ${env.ref(ipv4Text)}(b, vo); else ` : "";
+        const sixteen = v6 ? `if (flags === 0 && vl === 16 && ${first}) obj[${key}] = ${env.ref(ipv6Text)}(b, vo); else ` : "";
         return `${four}${sixteen}${slow}`;
       }
       const f = h.hint(a.displayHint);
       const expr = f ? `${env.ref(f)}(b, vo, vl)` : "b.slice(vo, vo + vl)";
-      return `if (flags === 0) obj[${key}] = ${expr}; else ${slow}`;
+      return `if (flags === 0 && ${first}) obj[${key}] = ${expr}; else ${slow}`;
     }
     case "nest": {
-      if (!a.nested) return undefined;
+      if (!a.nested || a.struct) return undefined; // a nest with a header takes the generic path
       const dec = env.ref(h.set(a.nested));
-      return `{ const depth = path.length; path.push(${key});
+      return `if (!(${first})) ${slow} else { const depth = path.length; path.push(${key});
         try {
           const o = ${dec}(ctx, vo, vo + vl, {});
           if (flags !== ${NLA_F_NESTED}) o[NF] = flags;
@@ -189,7 +200,7 @@ function fastCase(a: AttrModel, h: SetHelpers, env: Env): string | undefined {
 export function jitSet(m: AttrSetModel, h: SetHelpers): SetDecoder | undefined {
   if (!canCompile()) return undefined;
   const env = new Env();
-  env.values.push(h, h.nestFlags, badLength); // E[0], E[1], E[2] below
+  env.values.push(h, h.nestFlags, badLength, tooDeep); // E[0..3] below
   const cases: string[] = [];
   for (const a of m.attrs) {
     const code = fastCase(a, h, env);
@@ -197,26 +208,27 @@ export function jitSet(m: AttrSetModel, h: SetHelpers): SetDecoder | undefined {
   }
   // The parents stack serves sub-message selectors; a set with none below it skips it.
   const track = h.tracksParents;
-  const body = `const H = E[0], NF = E[1], BAD = E[2];
+  const body = `const H = E[0], NF = E[1], BAD = E[2], DEEP = E[3];
 return function (ctx, start, end, obj) {
   if (obj === undefined) obj = {};
   const r = ctx.r, v = r.view, b = r.bytes, le = r.littleEndian, path = ctx.path;
+  if (path.length > ${MAX_NEST_DEPTH}) DEEP(start, path);
   if (start < 0 || start > end || end > r.length) r.need(start, end - start, "attributes", path);
   ${track ? "ctx.parents.push(obj);" : ""}
-  let pos = start, index = 0, deferred;
+  let pos = start, index = 0, deferred, text, lastPad = -1;
   while (end - pos >= 4) {
     const len = v.getUint16(pos, le), raw = v.getUint16(pos + 2, le);
     if (len < 4 || len > end - pos) BAD(pos, len, end - pos, raw, path);
     const type = raw & 0x3fff, flags = raw & 0xc000, vo = pos + 4, vl = len - 4;
     pos += (len + 3) & ~3;
-    if (pos > end) pos = end;
+    if (pos > end) { pos = end; lastPad = end - vo - vl; }
     switch (type) {
       ${cases.join("\n      ")}
       default: { const d = H.one(ctx, obj, type, flags, vo, vl, index); if (d !== undefined) (deferred ??= []).push(d); }
     }
     index++;
   }
-  if (deferred !== undefined || pos < end) H.finish(ctx, obj, deferred, pos, end - pos, ${track});
+  if (deferred !== undefined || pos < end || lastPad >= 0) H.finish(ctx, obj, deferred, pos, end - pos, ${track}, lastPad);
   ${track ? "else ctx.parents.pop();" : ""}
   return obj;
 };`;

@@ -35,6 +35,12 @@ export interface MemberModel {
   displayHint?: DisplayHint;
   /** A nested struct for a binary member. */
   struct?: string;
+  /**
+   * An nlwire extension for structs that end in a C flexible array member
+   * (xfrm_algo's key): the last member, of len 0 and outside `size`, takes
+   * every byte after the fixed part; with `struct`, as an array of them.
+   */
+  flexible?: boolean;
 }
 
 export interface StructModel {
@@ -72,6 +78,12 @@ export interface AttrModel {
   selector?: string;
   typeValue?: string[];
   checks?: Checks;
+  /**
+   * An nlwire extension (`flag-net-byteorder: true`): the attribute carries
+   * NLA_F_NET_BYTEORDER, as ipset's kernel side requires of its big-endian
+   * values and sets on the ones it sends.
+   */
+  netByteorderFlag?: boolean;
 }
 
 export interface AttrSetModel {
@@ -90,10 +102,28 @@ export interface SubMessageModel {
   formats: SubMessageFormat[];
 }
 
+/**
+ * An nlwire extension for families whose messages share one id and are told
+ * apart by a member of their fixed header (sock_diag's sdiag_family): the
+ * message is this one when the member holds one of `values`.
+ */
+export interface HeaderMatch {
+  member: string;
+  values: number[];
+}
+
 export interface MessageModel {
   /** nlmsg_type (netlink-raw, or directional ids) or genl cmd. */
   value: number;
   attrs: string[];
+  /**
+   * nlwire extensions, for requests laid out unlike their replies
+   * (sock_diag, taskstats): this message's own fixed header and attribute
+   * set, in place of the op's.
+   */
+  fixedHeader?: string;
+  attributeSet?: string;
+  match?: HeaderMatch;
 }
 
 export interface OpModel {

@@ -1,5 +1,5 @@
 import type {
-  AttrModel, AttrSetModel, AttrType, Checks, DisplayHint, EnumModel, FamilyModel, MemberModel, MessageModel,
+  AttrModel, AttrSetModel, AttrType, Checks, DisplayHint, EnumModel, FamilyModel, HeaderMatch, MemberModel, MessageModel,
   OpModel, Protocol, ScalarType, StructModel, SubMessageModel,
 } from "./model.js";
 
@@ -29,7 +29,11 @@ const ATTR_TYPES = new Set<string>([
 ]);
 
 function list(v: unknown): Obj[] {
-  return Array.isArray(v) ? (v as Obj[]) : [];
+  if (!Array.isArray(v)) return [];
+  // Entries are mappings (enum entries may be plain names): anything else is no spec.
+  const bad = v.findIndex((x) => (typeof x !== "object" && typeof x !== "string") || x === null || Array.isArray(x));
+  if (bad >= 0) throw new SpecError("?", "list", `entry ${bad} is ${JSON.stringify(v[bad]) ?? "undefined"}, not a mapping`);
+  return v as Obj[];
 }
 function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
@@ -105,12 +109,18 @@ class Resolver {
   structDef(d: Obj): StructModel {
     const name = str(d["name"])!;
     let offset = 0;
-    const members = this.fixMembers(name, list(d["members"])).map((m) => {
+    const raw = this.fixMembers(name, list(d["members"]));
+    const members = raw.map((m, i) => {
       const mname = str(m["name"]) ?? this.fail(`struct ${name}`, "a member without a name");
       const type = str(m["type"]) ?? "";
       if (!MEMBER_TYPES.has(type)) this.fail(`struct ${name}.${mname}`, `unknown member type ${type}`);
       let len = SCALAR_SIZES[type as ScalarType] ?? 0;
-      if (type === "string" || type === "binary" || type === "pad") {
+      const flexible = m["flexible-array"] === true;
+      if (flexible) {
+        if (type !== "binary" || m["len"] !== undefined) this.fail(`struct ${name}.${mname}`, "a flexible-array member is binary, without len");
+        if (i !== raw.length - 1) this.fail(`struct ${name}.${mname}`, "a flexible-array member must be the last");
+        if (str(m["struct"])) this.structOf(str(m["struct"])!, `struct ${name}.${mname}`);
+      } else if (type === "string" || type === "binary" || type === "pad") {
         const sub = str(m["struct"]);
         len = m["len"] !== undefined ? this.constValue(m["len"], `struct ${name}.${mname}.len`)
           : sub ? this.structOf(sub, `struct ${name}.${mname}`).size
@@ -119,6 +129,7 @@ class Resolver {
       const member: MemberModel = { name: mname, type: type as MemberModel["type"], offset, len };
       this.copyCommon(m, member);
       if (str(m["struct"])) member.struct = str(m["struct"])!;
+      if (flexible) member.flexible = true;
       offset += len;
       return member;
     });
@@ -208,6 +219,7 @@ class Resolver {
     const m: AttrModel = { name, value, type: type as AttrType };
     this.copyCommon(a, m);
     if (a["multi-attr"] === true) m.multiAttr = true;
+    if (a["flag-net-byteorder"] === true) m.netByteorderFlag = true;
     if (str(a["nested-attributes"])) m.nested = str(a["nested-attributes"])!;
     if (str(a["sub-type"])) m.subType = str(a["sub-type"]) as AttrType;
     if (str(a["struct"])) {
@@ -235,6 +247,44 @@ class Resolver {
     return out;
   }
 
+  /**
+   * `header-match: { member: value | [values] }` (an nlwire extension) on a
+   * request or reply: the message is this op's when that member of its fixed
+   * header holds one of the values (numbers, or names of the member's enum).
+   */
+  headerMatch(raw: unknown, fixedHeader: string | undefined, where: string): HeaderMatch | undefined {
+    if (raw === undefined) return undefined;
+    const entries = raw && typeof raw === "object" && !Array.isArray(raw) ? Object.entries(raw as Obj) : [];
+    if (entries.length !== 1) return this.fail(where, "header-match names exactly one member");
+    const [member, want] = entries[0]!;
+    if (!fixedHeader) return this.fail(where, "header-match needs a fixed header");
+    const mb = this.structOf(fixedHeader, where).members.find((x) => x.name === member);
+    if (!mb || !["u8", "u16", "u32"].includes(mb.type)) return this.fail(where, `header-match: ${fixedHeader} has no u8, u16 or u32 member ${member}`);
+    const values = (Array.isArray(want) ? want : [want]).map((v) => {
+      if (typeof v === "number") return v;
+      const e = mb.enum ? this.enums[mb.enum]?.entries.find((x) => x.name === v) : undefined;
+      return e ? e.value : this.fail(where, `header-match: ${String(v)} is not a number or a name of ${mb.enum ?? "an enum"}`);
+    });
+    return { member, values };
+  }
+
+  /** Resolves the header matches of every request and reply (after the ops and structs are known). */
+  opMatches(model: FamilyModel, rawOps: Obj[]): void {
+    model.ops.forEach((op, i) => {
+      for (const mode of ["do", "dump"] as const) {
+        const rawMode = rawOps[i]?.[mode] as Obj | undefined;
+        for (const dir of ["request", "reply"] as const) {
+          const msg = op[mode]?.[dir];
+          const raw = (rawMode?.[dir] as Obj | undefined)?.["header-match"];
+          if (!msg || raw === undefined) continue;
+          const fixed = msg.fixedHeader ?? op.fixedHeader ?? model.fixedHeader;
+          const match = this.headerMatch(raw, fixed, `operation ${op.name}.${mode}.${dir}`);
+          if (match) msg.match = match;
+        }
+      }
+    });
+  }
+
   subMessages(): Record<string, SubMessageModel> {
     const out: Record<string, SubMessageModel> = {};
     for (const s of list(this.doc["sub-messages"])) {
@@ -254,8 +304,13 @@ class Resolver {
 }
 
 function message(raw: unknown, value: number): MessageModel {
-  const attrs = raw && typeof raw === "object" ? (raw as Obj)["attributes"] : undefined;
-  return { value, attrs: Array.isArray(attrs) ? attrs.map(String) : [] };
+  const o = raw && typeof raw === "object" ? (raw as Obj) : {};
+  const attrs = o["attributes"];
+  const m: MessageModel = { value, attrs: Array.isArray(attrs) ? attrs.map(String) : [] };
+  // nlwire extensions (see MessageModel): a layout of the message's own, and the header member that picks it.
+  if (str(o["fixed-header"])) m.fixedHeader = str(o["fixed-header"])!;
+  if (str(o["attribute-set"])) m.attributeSet = str(o["attribute-set"])!;
+  return m;
 }
 
 function opBase(o: Obj): OpModel {
@@ -305,9 +360,9 @@ function directionalOps(raw: Obj[]): OpModel[] {
       rsp += 1;
       return op;
     }
-    const primary = (o["do"] ?? o["dump"]) as Obj;
-    const reqObj = primary["request"] as Obj | undefined;
-    const rspObj = primary["reply"] as Obj | undefined;
+    const primary = (o["do"] ?? o["dump"]) as Obj | undefined; // neither: an op with no messages
+    const reqObj = primary?.["request"] as Obj | undefined;
+    const rspObj = primary?.["reply"] as Obj | undefined;
     req = num(reqObj?.["value"]) ?? req;
     rsp = num(rspObj?.["value"]) ?? rsp;
     for (const mode of ["do", "dump"] as const) {
@@ -327,6 +382,11 @@ function directionalOps(raw: Obj[]): OpModel[] {
 }
 
 const NETLINK_GENERIC = 16;
+
+const opMessages = (o: OpModel): MessageModel[] =>
+  [o.do?.request, o.do?.reply, o.dump?.request, o.dump?.reply].filter((m): m is MessageModel => !!m);
+const opHeaders = (o: OpModel): (string | undefined)[] => [o.fixedHeader, ...opMessages(o).map((m) => m.fixedHeader)];
+const opSets = (o: OpModel): string[] => opMessages(o).flatMap((m) => (m.attributeSet ? [m.attributeSet] : []));
 
 /**
  * Corrections to kernel specs that contradict the kernel's own UAPI headers
@@ -417,7 +477,9 @@ export function resolveSpec(doc: Record<string, unknown>, fixups: readonly SpecF
     }),
   };
   if (str(ops["fixed-header"])) model.fixedHeader = str(ops["fixed-header"])!;
-  for (const s of [model.fixedHeader, ...model.ops.map((o) => o.fixedHeader)]) if (s) r.structOf(s, "fixed-header");
+  for (const s of [model.fixedHeader, ...model.ops.flatMap(opHeaders)]) if (s) r.structOf(s, "fixed-header");
+  for (const set of model.ops.flatMap(opSets)) if (!model.attrSets[set]) r.fail("operations", `unknown attribute-set ${set}`);
+  r.opMatches(model, list(ops["list"]));
   for (const sm of Object.values(model.subMessages)) {
     for (const f of sm.formats) if (f.fixedHeader) r.structOf(f.fixedHeader, `sub-message ${sm.name}`);
   }

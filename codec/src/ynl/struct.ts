@@ -1,7 +1,7 @@
-import { EncodeError, type AttrPath } from "../errors.js";
+import { EncodeError, MalformedError, type AttrPath } from "../errors.js";
 import type { ByteReader } from "../reader.js";
 import { INT_GETTERS, checkIntRange, writeInt, type IntKind } from "../scalar.js";
-import { decodeUtf8, encodeUtf8, findNul } from "../text.js";
+import { decodeUtf8, decodeUtf8Exact, encodeUtf8, findNul } from "../text.js";
 import type { ByteWriter } from "../writer.js";
 import type { MemberModel, StructModel } from "./model.js";
 import { jitStruct, type StructHelpers } from "./jit.js";
@@ -22,6 +22,8 @@ export interface StructCodec {
   read(r: ByteReader, off: number, len?: number): Record<string, unknown>;
   /** Member names, to split a merged sub-message object. */
   readonly memberNames: ReadonlySet<string>;
+  /** The struct ends in a flexible array member: it takes every byte after `size`. */
+  readonly flexible: boolean;
 }
 
 export interface ValueNames {
@@ -111,8 +113,69 @@ function bytesMember(m: MemberModel, names: ValueNames): Pick<MemberCodec, "read
   };
 }
 
+/**
+ * The flexible array member that ends a struct (MemberModel.flexible): raw
+ * bytes, or an array of a struct that must fill the bytes exactly.
+ */
+function flexibleMember(m: MemberModel, names: ValueNames): Pick<MemberCodec, "read" | "write"> & { readAll(r: ByteReader, off: number, len: number, path: AttrPath): unknown } {
+  const el = () => names.struct(m.struct!);
+  return {
+    read: () => undefined,
+    readAll(r, off, len, path) {
+      if (!m.struct) return r.copy(off, len);
+      const size = el().size;
+      if (size === 0 || len % size !== 0) throw new MalformedError(`${len} bytes are not a whole number of ${m.struct} (${size} bytes each)`, off, [...path, m.name]);
+      return Array.from({ length: len / size }, (_, i) => el().read(r, off + i * size));
+    },
+    write(w, v, path) {
+      if (v === undefined) return;
+      if (!m.struct) {
+        if (!(v instanceof Uint8Array)) throw new EncodeError("needs bytes", path);
+        w.bytes(v);
+        return;
+      }
+      if (!Array.isArray(v)) throw new EncodeError(`needs an array of ${m.struct}`, path);
+      v.forEach((x, i) => el().encode(w, (x ?? {}) as Record<string, unknown>, [...path, i]));
+    },
+  };
+}
+
+/**
+ * A struct's own bytes, kept on the decoded object when some byte no member
+ * decodes is not zero (a pad, a gap, a string's bytes after its NUL), so that
+ * encoding gives them back.
+ */
+export const STRUCT_BYTES: unique symbol = Symbol.for("nlwire.structBytes");
+
+/** [from, to) ranges of a struct that no member decodes: pads and gaps. */
+function unclaimed(members: readonly MemberModel[], size: number): [number, number][] {
+  const out: [number, number][] = [];
+  let next = 0;
+  for (const m of members) {
+    if (m.offset > next) out.push([next, m.offset]);
+    if (m.type === "pad") out.push([m.offset, m.offset + m.len]);
+    next = Math.max(next, m.offset + m.len);
+  }
+  if (size > next) out.push([next, size]);
+  return out;
+}
+
+/** Bytes after the NUL, or text that is not UTF-8: what the decoded string cannot give back. */
+function oddString(b: Uint8Array, from: number, to: number): boolean {
+  const nul = findNul(b, from, to);
+  return anyNonZero(b, nul, to) || decodeUtf8Exact(b, from, nul) === undefined;
+}
+
+function anyNonZero(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] !== 0) return true;
+  return false;
+}
+
 export function compileStruct(s: StructModel, names: ValueNames): StructCodec {
-  const members: MemberCodec[] = s.members
+  const flexModel = s.members.find((m) => m.flexible);
+  const flex = flexModel && { name: flexModel.name, ...flexibleMember(flexModel, names) };
+  const fixedModel = flex ? { ...s, members: s.members.filter((m) => !m.flexible) } : s;
+  const members: MemberCodec[] = fixedModel.members
     .filter((m) => m.type !== "pad")
     .map((m) => ({
       name: m.name,
@@ -121,25 +184,42 @@ export function compileStruct(s: StructModel, names: ValueNames): StructCodec {
       ...(m.type === "string" || m.type === "binary" ? bytesMember(m, names) : intMember(m, names)),
     }));
   // Encoding walks every byte in order: members, and zeros for pads and gaps.
-  const layout = s.members.map((m) => members.find((c) => c.name === m.name && m.type !== "pad") ?? m);
+  const layout = fixedModel.members.map((m) => members.find((c) => c.name === m.name && m.type !== "pad") ?? m);
+  const gaps = unclaimed(fixedModel.members, s.size);
+  const strings = fixedModel.members.filter((m) => m.type === "string");
+  const stringNames = new Set(strings.map((m) => m.name));
+  /** Keeps the struct's bytes when a pad, gap or string tail holds anything but zeros. */
+  const keepOdd = (r: ByteReader, off: number, len: number, o: Record<string | symbol, unknown>) => {
+    const b = r.bytes;
+    const n = Math.min(len, s.size);
+    const odd = gaps.some(([f, t]) => f < n && anyNonZero(b, off + f, off + Math.min(t, n)))
+      || strings.some((m) => m.offset + m.len <= n && oddString(b, off + m.offset, off + m.offset + m.len));
+    if (odd) o[STRUCT_BYTES] = r.copy(off, n);
+  };
   const decodeInto: StructCodec["decodeInto"] = (r, off, len, into, path) => {
     r.need(off, Math.min(len, s.size), `struct ${s.name}`, path);
     for (const m of members) {
       if (m.offset + m.len > len) break; // a shorter struct from an older kernel
       into[m.name] = m.read(r, off + m.offset);
     }
+    if (flex && len >= s.size) into[flex.name] = flex.readAll(r, off + s.size, len - s.size, path);
+    keepOdd(r, off, len, into);
   };
   let fast: ((r: ByteReader, off: number) => Record<string, unknown>) | null | undefined;
   return {
     name: s.name,
     size: s.size,
-    memberNames: new Set(members.map((m) => m.name)),
+    memberNames: new Set([...members.map((m) => m.name), ...(flex ? [flex.name] : [])]),
+    flexible: !!flex,
     decodeInto,
     read(r, off, len = s.size) {
-      if (fast === undefined) fast = jitStruct(s, names.jitHelpers()) ?? null;
+      if (fast === undefined) fast = jitStruct(fixedModel, names.jitHelpers()) ?? null;
       if (fast && len >= s.size) {
         if (off < 0 || off + s.size > r.length) r.need(off, s.size, `struct ${s.name}`, [s.name]);
-        return fast(r, off);
+        const o = fast(r, off);
+        if (flex) o[flex.name] = flex.readAll(r, off + s.size, len - s.size, [s.name]);
+        keepOdd(r, off, s.size, o);
+        return o;
       }
       const o: Record<string, unknown> = {};
       decodeInto(r, off, len, o, []);
@@ -147,14 +227,25 @@ export function compileStruct(s: StructModel, names: ValueNames): StructCodec {
     },
     encode(w, value, path) {
       const start = w.pos;
+      const raw = (value as Record<symbol, unknown>)[STRUCT_BYTES] as Uint8Array | undefined;
+      // Zeros where no member is, or the bytes the decoded struct had there.
+      const fill = (from: number, to: number) => (raw && raw.length >= to ? w.bytes(raw.subarray(from, to)) : w.zeros(to - from));
       let next = 0;
       for (const m of layout) {
-        if (m.offset > next) w.zeros(m.offset - next);
-        if ("write" in m) m.write(w, value[m.name], [...path, m.name]);
-        else w.zeros(m.len);
+        if (m.offset > next) fill(next, m.offset);
+        if (!("write" in m)) fill(m.offset, m.offset + m.len);
+        else if (raw && stringNames.has(m.name) && sameString(raw, m, value[m.name])) w.bytes(raw.subarray(m.offset, m.offset + m.len));
+        else m.write(w, value[m.name], [...path, m.name]);
         next = m.offset + m.len;
       }
-      w.zeros(s.size - (w.pos - start));
+      fill(w.pos - start, s.size);
+      if (flex) flex.write(w, value[flex.name], [...path, flex.name]);
     },
   };
+}
+
+/** Whether a string member still holds the text it had in `raw` (then its bytes after the NUL are kept too). */
+function sameString(raw: Uint8Array, m: { offset: number; len: number }, v: unknown): boolean {
+  if (typeof v !== "string" || raw.length < m.offset + m.len) return false;
+  return decodeUtf8(raw, m.offset, findNul(raw, m.offset, m.offset + m.len)) === v;
 }
