@@ -1,62 +1,67 @@
 #!/usr/bin/env node
 /**
- * The nlwire command line. For now it shows recorded netlink traffic; live
- * commands arrive with the client.
+ * The nlwire command line: a dispatcher over the subcommands in
+ * commands.ts, with the options they all share (--netns, --json, --record,
+ * --color, --help) and one exit code per kind of failure (exit.ts).
  */
-import { parseArgs } from "node:util";
-import { isCodecError, splitDatagram } from "@nlwire/codec";
-import { loadFixture } from "../tools/fixture.js";
-import { messageTree } from "./tree.js";
+import { COMMANDS, mainHelp } from "./commands.js";
+import { Context } from "./context.js";
+import { dispatch, GLOBAL_HELP } from "./dispatch.js";
+import { describeError, EXIT, exitCodeOf, UsageError } from "./exit.js";
 
-const USAGE = `usage: nlwire show FILE [--attrs-at N]
+const VERSION = "0.1.0";
 
-  show FILE        print a recorded exchange (a JSON fixture from test/fixtures)
-  --attrs-at N     decode attributes from byte N of each payload, after the
-                   family's fixed header (16 for RTM_*LINK's ifinfomsg)
-
-example:
-  nlwire show test/fixtures/rtnl-newlink-einval-extack.json --attrs-at 16`;
-
-const EXIT_USAGE = 64;
-const EXIT_DATA = 65;
-
-function show(file: string, attrsAt: number | undefined): void {
-  const fx = loadFixture(file);
-  console.log(`${fx.description}\n  kernel ${fx.kernel}, protocol ${fx.protocol}, recorded ${fx.recordedOn}`);
-  const opts = attrsAt === undefined ? {} : { attrsAt };
-  for (const [dir, list] of [["sent", fx.sent], ["received", fx.received]] as const) {
-    list.forEach((dgram, i) => {
-      const d = splitDatagram(dgram);
-      console.log(`${dir} datagram ${i}: ${dgram.length} bytes, ${d.messages.length} message(s)`);
-      for (const m of d.messages) console.log(messageTree(m, opts, 1).join("\n"));
-    });
-  }
-}
-
-function main(argv: string[]): number {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { "attrs-at": { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
-  const [cmd, file] = positionals;
-  if (values.help || cmd !== "show" || !file) {
-    console.error(USAGE);
-    return values.help ? 0 : EXIT_USAGE;
-  }
-  const attrsAt = values["attrs-at"] === undefined ? undefined : Number(values["attrs-at"]);
-  if (attrsAt !== undefined && !(Number.isInteger(attrsAt) && attrsAt >= 0)) {
-    console.error(`nlwire: --attrs-at wants a byte count, got ${values["attrs-at"]}`);
-    return EXIT_USAGE;
-  }
+async function main(argv: string[]): Promise<number> {
+  let inv;
   try {
-    show(file, attrsAt);
-    return 0;
+    inv = dispatch(argv, COMMANDS);
   } catch (e) {
-    if (!isCodecError(e)) throw e;
-    console.error(`nlwire: ${file}: ${e.message}`);
-    return EXIT_DATA;
+    return usage(e as Error, undefined);
+  }
+  const { command } = inv;
+  if (inv.version) return print(`nlwire ${VERSION}`);
+  if (!command && inv.unknown[0] === "help" && inv.unknown.length > 1) return main([...inv.unknown.slice(1), "--help"]);
+  if (!command) {
+    if (inv.help || !inv.unknown.length) return print(mainHelp(), inv.help ? EXIT.ok : EXIT.usage, !inv.help);
+    return usage(new UsageError(`unknown command "${inv.unknown.join(" ")}"`), undefined);
+  }
+  if (inv.help) return print(`${command.help}\n\n${GLOBAL_HELP}`);
+  if (inv.globals.record && !command.live) return usage(new UsageError("--record records live netlink traffic; this command has none"), command.words.join(" "));
+  const ctx = new Context(inv.globals);
+  try {
+    return (await command.run(ctx, inv.parsed)) ?? EXIT.ok;
+  } catch (e) {
+    if (e instanceof UsageError) return usage(e, command.words.join(" "));
+    const lines = describeError(e);
+    ctx.warn(`nlwire: ${ctx.paint("red", lines[0] ?? "error")}`, ...lines.slice(1));
+    return exitCodeOf(e);
+  } finally {
+    ctx.close();
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+function print(text: string, code: number = EXIT.ok, toStderr = false): number {
+  (toStderr ? process.stderr : process.stdout).write(text + "\n");
+  return code;
+}
+
+function usage(e: Error, command: string | undefined): number {
+  process.stderr.write(`nlwire: ${e.message}\ntry: nlwire ${command ? `${command} ` : ""}--help\n`);
+  return EXIT.usage;
+}
+
+// A reader that went away (`nlwire ... | head`) is not an error: stop quietly, as Unix tools do.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(EXIT.ok);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`nlwire: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = EXIT.io;
+  },
+);
