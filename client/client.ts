@@ -141,8 +141,11 @@ export class NetlinkClient {
   requestBytes(bytes: Uint8Array, o: { family?: Family; op?: string; hasReply?: boolean; timeoutMs?: number } = {}): Promise<DecodedMessage[]> {
     const seq = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, HOST_LITTLE_ENDIAN);
     const ms = o.timeoutMs ?? this.timeoutMs;
+    // Audit answers from a kernel thread: its reply comes after the ACK.
+    const replyAfterAck = (o.hasReply ?? true) && !!o.family && this.transport.protocol === NETLINK_AUDIT;
     return new Promise((resolve, reject) => {
       const replies: DecodedMessage[] = [];
+      let acked = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const done = (e?: Error): void => {
         clearTimeout(timer);
@@ -158,10 +161,14 @@ export class NetlinkClient {
           while (c.next()) {
             if (c.type === NLMSG_ERROR) {
               const err = decodeError(r.bytes.subarray(c.payloadOffset, c.offset + c.length), c.flags);
-              return done(err.errno ? this.kernelError(err.errno, err.extAck, bytes, o.family, o.op) : undefined);
+              if (err.errno) return done(this.kernelError(err.errno, err.extAck, bytes, o.family, o.op));
+              if (!replyAfterAck || replies.length) return done();
+              acked = true;
+              continue;
             }
             if (c.type >= NLMSG_MIN_TYPE && o.family) replies.push(o.family.decodeCursor(c));
           }
+          if (acked && replies.length) done();
         },
       });
       timer = setTimeout(() => done(new TimeoutError(seq, ms)), ms);
@@ -373,7 +380,8 @@ export class NetlinkClient {
     const seq = r.view.getUint32(8, r.littleEndian);
     const pid = r.view.getUint32(12, r.littleEndian);
     const type = r.view.getUint16(4, r.littleEndian);
-    const mine = this.transport.portId === undefined || pid === this.transport.portId;
+    // Replies carry the requester's port id, except those audit's kernel thread sends (port 0).
+    const mine = this.transport.portId === undefined || pid === this.transport.portId || pid === 0;
     const h = mine ? this.#pending.get(seq) : undefined;
     if (h && (h.wantsData || type < NLMSG_MIN_TYPE)) {
       try {
