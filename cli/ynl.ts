@@ -38,28 +38,14 @@ export function familyFromSpecFile(path: string): Family {
   }
 }
 
-/**
- * Specs leave out the request of many dumps that take no attributes
- * (netdev dev-get); the kernel still wants one, with the op's own command.
- * This gives such dumps an empty request, as the kernel's ynl CLI sends.
- */
-export function withDumpRequests(f: Family): Family {
-  const lacking = f.model.ops.filter((o) => o.dump && !o.dump.request && (o.value ?? o.dump.reply?.value) !== undefined);
-  if (!lacking.length) return f;
-  const ops = f.model.ops.map((o) =>
-    lacking.includes(o) ? { ...o, dump: { ...o.dump, request: { value: (o.value ?? o.dump!.reply!.value)!, attrs: [] } } } : o,
-  );
-  return new Family({ ...f.model, ops });
-}
-
 function pickFamily(v: Values): Family {
   const spec = str(v, "spec");
-  if (spec !== undefined) return withDumpRequests(familyFromSpecFile(spec));
+  if (spec !== undefined) return familyFromSpecFile(spec);
   const name = str(v, "family");
   if (name === undefined) throw new UsageError("say which family: --family NAME (see --list-families) or --spec FILE.yaml");
   const f = knownFamilies().get(name);
   if (!f) throw new UsageError(`unknown family "${name}" (nlwire ynl --list-families lists them; --spec FILE.yaml loads another)`);
-  return withDumpRequests(f);
+  return f;
 }
 
 function listFamilies(ctx: Context, json: boolean): void {

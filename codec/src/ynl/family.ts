@@ -313,7 +313,7 @@ export class Family {
     const op = this.ops.get(req.op);
     if (!op) throw new Error(`${this.model.name} has no operation ${req.op}`);
     const mode = req.mode ?? (op.do ? "do" : "dump");
-    const msg = op[mode]?.request;
+    const msg = op[mode]?.request ?? this.bareRequest(op, mode);
     if (!msg) throw new Error(`${this.model.name} ${req.op} has no ${mode} request`);
     const info = this.toKernel.get(msg.value)?.find((i) => i.op === op.name && i.mode === mode) ?? this.info(op, "request", msg, mode);
     const flags = req.flags ?? (mode === "dump" ? NLM_F.REQUEST | NLM_F.DUMP : NLM_F.REQUEST | NLM_F.ACK);
@@ -330,6 +330,15 @@ export class Family {
     }
     w.endMessage(start);
     return w.finish();
+  }
+
+  /**
+   * A mode the spec gives a reply but no request (netdev's dev-get dump):
+   * the kernel still wants one, with no attributes, under the op's own id.
+   */
+  private bareRequest(op: OpModel, mode: "do" | "dump"): MessageModel | undefined {
+    const value = op.value ?? op.do?.request?.value ?? op.dump?.request?.value;
+    return op[mode] && value !== undefined ? { value, attrs: [] } : undefined;
   }
 
   /** Re-encodes a decoded message (any direction) to its bytes. */
