@@ -1,5 +1,6 @@
 import { rtLink } from "@nlwire/codec/families/rt-link";
 import { rtRoute } from "@nlwire/codec/families/rt-route";
+import { fileURLToPath } from "node:url";
 import { openNetlink, type NetlinkClient } from "../client/index.js";
 
 /**
@@ -42,7 +43,7 @@ export interface MemoryResult {
  * The dump as an application writes it: typed objects out of the client's
  * async iterator, each one touched (a field read) so that it is used.
  */
-async function dumpOnce(c: NetlinkClient, kind: LiveKind, onItem?: (n: number) => void): Promise<{ items: number; check: number }> {
+export async function dumpOnce(c: NetlinkClient, kind: LiveKind, onItem?: (n: number) => void): Promise<{ items: number; check: number }> {
   let items = 0;
   let check = 0;
   if (kind === "route") {
@@ -144,7 +145,10 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
-  process.exitCode = 1;
-});
+// Only when run as a program: bench/wasi-child.ts imports dumpOnce from here.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+    process.exitCode = 1;
+  });
+}

@@ -15,6 +15,7 @@
 
 #include "../nlshim.h"
 #include "reader.h"
+#include "host.h"
 
 /*
  * Datagrams read per readiness callback. A dump refills the socket from
@@ -459,5 +460,6 @@ NAPI_MODULE_INIT() {
       {"options", NULL, NULL, NULL, NULL, option_names(env), napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  nls_host_register(env, exports); /* the raw calls for the WASI build's native-backed host */
   return exports;
 }
