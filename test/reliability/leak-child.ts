@@ -1,22 +1,34 @@
 // Run (bundled, with --expose-gc) by leaks.test.ts in a process of its own, so that nothing
-// else allocates: RSS and heap after warm-up and after 10,000 more open/receive/close cycles.
-import { openNative } from "../../transport/index.js";
+// else allocates: open/receive/close cycles of the native transport ("native") or of the WASI
+// one over the native-backed host ("wasi"), with RSS, heap and fds sampled after each window.
+import { readdirSync } from "node:fs";
+import { openNative, type Transport } from "../../transport/index.js";
+import { WasiShim, openWasi } from "../../transport/wasi.js";
+import { nativeHost } from "../../transport/wasi-native.js";
+
+const kind = process.argv[2] ?? "native";
+const guest = kind === "wasi" ? (await WasiShim.load()).instantiate(nativeHost()) : undefined;
+const open = (i: number): Transport => (guest ? openWasi(guest, { protocol: 0 }) : openNative({ protocol: 0, readerThread: i % 2 === 0 }));
+const WARM_UP = 20_000;
+const WINDOW = 5_000;
+const WINDOWS = 4;
 
 const cycle = (i: number): void => {
-  const t = openNative({ protocol: 0, readerThread: i % 2 === 0 });
+  const t = open(i);
   t.receive({ datagram() {}, error() {} });
   t.close();
 };
 const gc = (globalThis as { gc?: () => void }).gc!;
-async function settle(): Promise<{ rss: number; heap: number }> {
+async function sample(): Promise<{ rss: number; heap: number; fds: number }> {
   await new Promise((r) => setImmediate(r)); // uv_close completes on the next turn
   gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed };
+  return { rss: m.rss, heap: m.heapUsed, fds: readdirSync("/proc/self/fd").length };
 }
-// Warm-up: the allocator's arenas and glibc's cache of thread stacks fill up, then stay
-// (RSS grows by ~5 MB over the first 10-20k cycles, then not at all).
-for (let i = 0; i < 20_000; i++) cycle(i);
-const before = await settle();
-for (let i = 0; i < 10_000; i++) cycle(i);
-console.log(JSON.stringify({ before, after: await settle() }));
+for (let i = 0; i < WARM_UP; i++) cycle(i);
+const samples = [await sample()];
+for (let w = 0; w < WINDOWS; w++) {
+  for (let i = 0; i < WINDOW; i++) cycle(i);
+  samples.push(await sample());
+}
+console.log(JSON.stringify({ window: WINDOW, samples }));
