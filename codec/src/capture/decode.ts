@@ -8,8 +8,12 @@ import type { FamilyRegistry } from "../ynl/registry.js";
 import { defaultRegistry } from "./families.js";
 import { netlinkPayload } from "./link.js";
 import type { CaptureRecord } from "./records.js";
+import { decodeCnMsg, decodeConnector, type CnMsg, type ProcEvent } from "../dedicated/connector.js";
+import { decodeUevent, type Uevent } from "../dedicated/uevent.js";
 
 const NETLINK_GENERIC = 16;
+const NETLINK_CONNECTOR = 11;
+const NETLINK_KOBJECT_UEVENT = 15;
 /** An EPB comment nlwire's recorder writes: `nlwire-genl: 20=netdev 21=ethtool`. */
 export const GENL_MAP_COMMENT = "nlwire-genl:";
 
@@ -49,6 +53,12 @@ export interface CaptureEntry {
   genlId: number | undefined;
   control: DecodedControl | undefined;
   message: DecodedMessage | undefined;
+  /**
+   * Formats YNL cannot describe (@nlwire/codec/dedicated): a kobject uevent
+   * (its record has no netlink header at all), or the connector message
+   * inside a NETLINK_CONNECTOR NLMSG_DONE, a process event when it is one.
+   */
+  dedicated: { kind: "uevent"; uevent: Uevent } | { kind: "connector"; cn: CnMsg; proc?: ProcEvent } | undefined;
   /** The record (snaplen, or the end of the file) cut this message: what was decoded is what there was. */
   truncated: { length: number; captured: number } | undefined;
   /** Netlink bytes in the other byte order than this host's (detected per record). */
@@ -76,7 +86,7 @@ function entry(f: RecordFacts, offset: number | undefined, header: NlMsgHeader |
   }
   return {
     record: rec.index, timestampNs: rec.timestampNs, interfaceId: rec.interfaceId, protocol: f.protocol, direction, directionSource,
-    offset, header, family: undefined, genlId: undefined, control: undefined, message: undefined, truncated: undefined,
+    offset, header, family: undefined, genlId: undefined, control: undefined, message: undefined, dedicated: undefined, truncated: undefined,
     byteOrder: f.byteOrder, problems: undefined, note,
   };
 }
@@ -113,6 +123,7 @@ export class CaptureDecoder {
     if ("reason" in p) return [entry(f, undefined, undefined, `not netlink: ${p.reason}`)];
     f.protocol = p.protocol ?? this.defaultProtocol;
     const bytes = rec.data.subarray(p.offset);
+    if (f.protocol === NETLINK_KOBJECT_UEVENT) return [this.uevent(f, bytes)];
     const le = byteOrderOf(bytes);
     if (le !== HOST_LITTLE_ENDIAN) f.byteOrder = le ? "little-endian" : "big-endian";
     const r = new ByteReader(bytes, le);
@@ -153,12 +164,31 @@ export class CaptureDecoder {
     return e;
   }
 
+  /** A kobject uevent record: text (or udevd's framing), one entry, no netlink header. */
+  private uevent(f: RecordFacts, bytes: Uint8Array): CaptureEntry {
+    const e = entry(f, 0, undefined, undefined);
+    e.direction = "from-kernel";
+    try {
+      e.dedicated = { kind: "uevent", uevent: decodeUevent(bytes) };
+    } catch (err) {
+      if (!isCodecError(err)) throw err;
+      e.problems = [err];
+    }
+    return e;
+  }
+
   private control(e: CaptureEntry, r: ByteReader, pos: number, end: number, protocol: number | undefined): void {
     const h = e.header!;
     if (h.type !== NLMSG_ERROR && h.type !== NLMSG_DONE) return;
     // decodeError and decodeDone read host order; other-order captures keep the header only.
     if (r.littleEndian !== HOST_LITTLE_ENDIAN) return;
     const payload = r.bytes.subarray(pos + NLMSG_HDRLEN, end);
+    // The connector sends every message as an NLMSG_DONE carrying a cn_msg.
+    // Requests to it (a listen op) carry no process event.
+    if (protocol === NETLINK_CONNECTOR && h.type === NLMSG_DONE) {
+      e.dedicated = { kind: "connector", ...(e.direction === "to-kernel" ? { cn: decodeCnMsg(payload) } : decodeConnector(payload)) };
+      return;
+    }
     if (h.type === NLMSG_DONE) {
       e.control = { kind: "done", done: decodeDone(payload, h.flags) };
       return;

@@ -116,6 +116,7 @@ function entryHead(e: CaptureEntry): Record<string, Json> {
 function entryTail(e: CaptureEntry): Record<string, Json> {
   const o: Record<string, Json> = {};
   if (e.control) o.control = controlJson(e);
+  if (e.dedicated) o.dedicated = toJson(e.dedicated) ?? null;
   if (e.truncated) o.truncated = { ...e.truncated };
   if (e.problems) o.problems = e.problems.map(errorJson);
   if (e.note) o.note = e.note;

@@ -32,6 +32,8 @@ export function entryTree(e: CaptureEntry): string[] {
     lines.push(`${INDENT}done${d.errno ? ` with error ${d.errnoName ?? d.errno}` : ""}`);
     if (d.extAck) lines.push(...valueLines("ext-ack", toJson(d.extAck), 1));
   }
+  if (e.dedicated?.kind === "uevent") lines.push(...valueLines("uevent", toJson(e.dedicated.uevent), 1));
+  if (e.dedicated?.kind === "connector") lines.push(...valueLines(e.dedicated.proc ? `proc ${e.dedicated.proc.kind}` : "connector", toJson(e.dedicated.proc ?? e.dedicated.cn), 1));
   if (e.truncated) lines.push(`${INDENT}TRUNCATED: nlmsg_len ${e.truncated.length}, ${e.truncated.captured} bytes captured`);
   for (const p of e.problems ?? []) lines.push(`${INDENT}problem: ${p.message}`);
   if (e.note && e.header) lines.push(`${INDENT}note: ${e.note}`);
@@ -42,6 +44,10 @@ function headLine(e: CaptureEntry): string {
   const parts = [`#${e.record}`];
   if (e.timestampNs !== undefined) parts.push(formatTimestamp(e.timestampNs));
   if (e.protocol !== undefined) parts.push(PROTOCOL_NAMES[e.protocol] ?? `protocol ${e.protocol}`);
+  if (e.dedicated?.kind === "uevent") {
+    const u = e.dedicated.uevent;
+    return [...parts, "←kernel", u.source === "udev" ? "uevent (udev)" : `uevent ${u.summary?.action ?? ""}@${u.summary?.devpath ?? ""}`].join(" ");
+  }
   if (!e.header) return `${parts.join(" ")} ${e.note ?? ""}`.trimEnd();
   if (e.direction) parts.push(e.direction === "to-kernel" ? "→kernel" : "←kernel");
   const h = e.header;
