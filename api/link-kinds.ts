@@ -63,11 +63,13 @@ export interface BondSpec { kind: "bond"; mode?: BondMode; miimon?: number }
 export interface VrfSpec { kind: "vrf"; table: number }
 export interface TunnelSpec { kind: "gre" | "gretap" | "ipip" | "sit"; remote?: string; local?: string; ttl?: number; tos?: number; dev?: LinkRef }
 export interface GeneveSpec { kind: "geneve"; vni: number; remote: string; port?: number; ttl?: number }
-export interface PlainSpec { kind: "ifb" | "dummy" | "wireguard" | "tun" }
+export interface PlainSpec { kind: "ifb" | "dummy" | "wireguard" }
+/** Made through /dev/net/tun, not rtnetlink (see createTun): persistent; `owner`/`ownerGroup` (uid, gid) may attach to it unprivileged. */
+export interface TunSpec { kind: "tun" | "tap"; multiQueue?: boolean; owner?: number; ownerGroup?: number }
 /** Any other kind, with its IFLA_INFO_DATA as the rt-link spec names it. */
 export interface OtherSpec { kind: string & {}; data?: Obj }
 
-export type KindSpec = VethSpec | BridgeSpec | VxlanSpec | MacvlanSpec | VlanSpec | IpvlanSpec | BondSpec | VrfSpec | TunnelSpec | GeneveSpec | PlainSpec | OtherSpec;
+export type KindSpec = VethSpec | BridgeSpec | VxlanSpec | MacvlanSpec | VlanSpec | IpvlanSpec | BondSpec | VrfSpec | TunnelSpec | GeneveSpec | PlainSpec | TunSpec | OtherSpec;
 
 export type NewLink = LinkBase & KindSpec & {
   /** Bring it up once created. */

@@ -1,9 +1,11 @@
 import { NLM_F, type Obj } from "@nlwire/codec";
 import { rtLink, type IfinfoFlags, type LinkAttrs, type LinkinfoBrportAttrs } from "@nlwire/codec/families/rt-link";
 import { checkMac, compact } from "./convert.js";
-import { InvalidArgumentError } from "./errors.js";
+import { KernelError } from "../client/index.js";
+import { createTun, TransportError } from "../transport/index.js";
+import { InvalidArgumentError, NetlinkOperationError, isNotFound } from "./errors.js";
 import type { Handle } from "./handle.js";
-import { baseAttrs, linkinfoOf, type LinkBase, type LinkRef, type NetnsRef, type NewLink } from "./link-kinds.js";
+import { baseAttrs, linkinfoOf, type LinkBase, type LinkRef, type NetnsRef, type NewLink, type TunSpec } from "./link-kinds.js";
 import { linkOf, statsOf, type Link, type LinkStats } from "./link-view.js";
 import { withNetnsFds } from "./netns.js";
 
@@ -60,6 +62,7 @@ export interface LinkFilter {
   master?: LinkRef;
 }
 
+const EEXIST = 17;
 const on = (b: boolean | undefined): number | undefined => (b === undefined ? undefined : b ? 1 : 0);
 
 /** Links: list, get, add, delete, set; bridge ports; 64-bit statistics. */
@@ -93,6 +96,7 @@ export class Links {
 
   /** Creates a link (and a veth's peer, in another namespace if asked); resolves with it as the kernel reports it. */
   async add(spec: NewLink): Promise<Link> {
+    if (spec.kind === "tun" || spec.kind === "tap") return this.#addTun(spec as NewLink & TunSpec);
     const action = `add link ${spec.name}`;
     const resolve = (r: LinkRef) => this.index(r);
     await withNetnsFds(async (fds) => {
@@ -112,6 +116,34 @@ export class Links {
       const links = there?.links ?? this;
       // The alias is not taken at creation (rtnl_create_link): set it after.
       if (spec.alias !== undefined) await links.set(spec.name, { alias: spec.alias });
+      return await links.get(spec.name);
+    } finally {
+      there?.close();
+    }
+  }
+
+  /**
+   * tun/tap: the device comes from /dev/net/tun in the right namespace; the rest is set as for
+   * any link. TUNSETIFF on a name in use would attach to that device: refused first, as newlink's
+   * EXCL would (EEXIST).
+   */
+  async #addTun(spec: NewLink & TunSpec): Promise<Link> {
+    const action = `add link ${spec.name}`;
+    const netns = spec.netns === undefined ? this.h.netns : netnsPath(spec.netns);
+    const there = spec.netns === undefined ? undefined : this.h.sibling(netnsPath(spec.netns));
+    try {
+      const links = there?.links ?? this;
+      if (await links.get(spec.name).then(() => true, (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)))) {
+        throw new NetlinkOperationError(action, new KernelError({ errno: EEXIST }));
+      }
+      try {
+        createTun({ name: spec.name, tap: spec.kind === "tap", ...compact({ multiQueue: spec.multiQueue, owner: spec.owner, group: spec.ownerGroup }), ...(netns === undefined ? {} : { netns }) });
+      } catch (e) {
+        if (e instanceof TransportError) throw new NetlinkOperationError(action, new KernelError({ errno: e.errno }));
+        throw e;
+      }
+      const changes: LinkChanges = compact({ mtu: spec.mtu, address: spec.address, txqlen: spec.txqlen, group: spec.group, alias: spec.alias, master: spec.master, up: spec.up });
+      if (Object.keys(changes).length) await links.set(spec.name, changes);
       return await links.get(spec.name);
     } finally {
       there?.close();

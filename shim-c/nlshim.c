@@ -38,8 +38,7 @@ static void go_home(int home) {
   nls_sys_fatal("nlshim: cannot return the thread to its network namespace");
 }
 
-/* socket() inside the namespace behind target; the thread is home again on return. */
-static int socket_in(int protocol, int target) {
+int nls_in_netns(int target, int (*fn)(void *), void *arg) {
   int home = nls_sys_netns_current();
   if (home < 0) return home;
   /*
@@ -50,11 +49,20 @@ static int socket_in(int protocol, int target) {
   int r = nls_sys_netns_enter(home);
   if (r >= 0) r = nls_sys_netns_enter(target);
   if (r >= 0) {
-    r = nls_sys_socket(protocol);
+    r = fn(arg);
     go_home(home);
   }
   nls_sys_close(home);
   return r;
+}
+
+static int make_socket(void *protocol) {
+  return nls_sys_socket(*(int *)protocol);
+}
+
+/* socket() inside the namespace behind target; the thread is home again on return. */
+static int socket_in(int protocol, int target) {
+  return nls_in_netns(target, make_socket, &protocol);
 }
 
 int nls_open(int protocol, const char *netns_path, int netns_fd) {

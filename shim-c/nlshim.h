@@ -46,6 +46,13 @@ const char *nls_option_name(int option);
  * caller keeps ownership of netns_fd. Returns the socket's fd.
  */
 int nls_open(int protocol, const char *netns_path, int netns_fd);
+/*
+ * Runs fn(arg) with the calling thread inside the network namespace behind
+ * the fd target, and returns its result; the thread is back in its own
+ * namespace before this returns, error or not (nls_open's way in and out,
+ * for what else is created per namespace: a tun device, say).
+ */
+int nls_in_netns(int target, int (*fn)(void *), void *arg);
 /* Binds with a multicast group mask (bit n-1 is group n); the kernel picks the port id. */
 int nls_bind(int fd, uint32_t groups);
 /* Joins or leaves one group by number: also the groups above 32 that no mask can name. */

@@ -26,6 +26,8 @@ export interface NativeAddon {
   start(s: NativeSocket, callback: NativeCallback, threaded?: boolean): number;
   stop(s: NativeSocket): number;
   close(s: NativeSocket): number;
+  /** A persistent tun/tap device (shim-c/node/tun.c); owner/group -1 leave them unset. */
+  tunCreate(name: string, tap: boolean, multiQueue: boolean, owner: number, group: number, netns?: string | number): number;
   readonly options: readonly string[];
 }
 

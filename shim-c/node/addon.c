@@ -16,6 +16,7 @@
 #include "../nlshim.h"
 #include "reader.h"
 #include "host.h"
+#include "tun.h"
 
 /*
  * Datagrams read per readiness callback. A dump refills the socket from
@@ -461,5 +462,6 @@ NAPI_MODULE_INIT() {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   nls_host_register(env, exports); /* the raw calls for the WASI build's native-backed host */
+  nls_tun_register(env, exports);
   return exports;
 }

@@ -212,12 +212,28 @@ describe("kinds this kernel may lack", () => {
     });
   });
 
-  test("tun/tap: the kernel refuses them over rtnetlink, and says so", async () => {
-    await withHandle(async (h) => {
-      const e = (await h.links.add({ name: "tap0", kind: "tun" }).catch((x: unknown) => x)) as NetlinkOperationError;
+  test("tun/tap: made through /dev/net/tun in the handle's namespace (and another), set up like any link, deleted", async () => {
+    await withHandle(async (h, ns) => {
+      const tap = await h.links.add({ name: "nlwtap0", kind: "tap", mtu: 1400, up: true, owner: 65534 });
+      const tun = await h.links.add({ name: "nlwtun0", kind: "tun", multiQueue: true });
+      type TunInfo = { ifname: string; mtu: number; flags: string[]; linkinfo: { info_kind: string; info_data: { type: string; multi_queue: boolean; persist: boolean; user?: string } } };
+      const seen = ipJ<TunInfo[]>(ns, "-d link show").filter((l) => l.ifname.startsWith("nlwt"));
+      const byName = Object.fromEntries(seen.map((l) => [l.ifname, l]));
+      expect(byName["nlwtap0"]!.linkinfo.info_data).toMatchObject({ type: "tap", persist: true, multi_queue: false, user: "nobody" }); // ip prints uid 65534 by name
+      expect(byName["nlwtap0"]).toMatchObject({ mtu: 1400, flags: expect.arrayContaining(["UP"]) });
+      expect(byName["nlwtun0"]!.linkinfo.info_data).toMatchObject({ type: "tun", persist: true, multi_queue: true });
+      expect([tap.ifname, tun.ifname, tap.mtu]).toEqual(["nlwtap0", "nlwtun0", 1400]);
+      expect(ip(["link", "show"])).not.toContain("nlwtap0"); // made in the handle's namespace, not here
+      const e = (await h.links.add({ name: "nlwtap0", kind: "tap" }).catch((x: unknown) => x)) as NetlinkOperationError;
       expect(e).toBeInstanceOf(NetlinkOperationError);
-      expect(e.errnoName).toBe("EOPNOTSUPP");
-      expect(e.kernelMessage).toMatch(/tun\/tap creation via rtnetlink is not supported/);
+      expect(e.message).toMatch(/^add link nlwtap0: EEXIST/); // as newlink with EXCL would say
+      await withNetns(async (other) => {
+        await h.links.add({ name: "nlwtap1", kind: "tap", netns: other });
+        expect(ipJ<{ ifname: string }[]>(other, "link show").map((l) => l.ifname)).toContain("nlwtap1");
+      });
+      await h.links.delete("nlwtap0");
+      await h.links.delete("nlwtun0");
+      expect(ipJ<{ ifname: string }[]>(ns, "link show").map((l) => l.ifname)).toEqual(["lo"]);
     });
   });
 });
