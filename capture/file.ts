@@ -9,13 +9,17 @@ const CHUNK = 1024 * 1024;
  * file is. A file cut inside a packet ends with that packet, truncated.
  * (A FIFO or /dev/stdin works too: reads block until data comes.)
  */
-export async function* readCaptureFile(path: string, chunkSize = CHUNK): AsyncGenerator<CaptureRecord> {
+export async function* readCaptureFile(path: string, chunkSize = CHUNK, onRead?: (bytesSoFar: number) => void): AsyncGenerator<CaptureRecord> {
   const reader = new CaptureReader();
   // Plain reads into one buffer: a local file answers at once, and the reader copies what it keeps.
   const fd = openSync(path, "r");
   try {
     const buf = new Uint8Array(chunkSize);
-    for (let n; (n = readSync(fd, buf, 0, chunkSize, null)) > 0; ) yield* reader.push(buf.subarray(0, n));
+    let read = 0;
+    for (let n; (n = readSync(fd, buf, 0, chunkSize, null)) > 0; ) {
+      yield* reader.push(buf.subarray(0, n));
+      onRead?.((read += n));
+    }
   } finally {
     closeSync(fd);
   }

@@ -44,7 +44,7 @@ export const DECODE: Command = {
                        kernel errors by errno and request, acks, interrupted dumps
                        (NLM_F_DUMP_INTR), truncated records, decode problems (-j: as JSON)
 
-A progress bar shows on stderr (a TTY only) when a --summary takes more than a moment.
+A progress bar shows on stderr (a TTY only) when a decode takes more than a moment.
 
 examples:
   nlwire decode trace.pcapng
@@ -55,7 +55,7 @@ examples:
   async run(ctx, p) {
     const argv = p.args;
     if (!argv.includes("--summary")) {
-      const code = await decodeCommand(forDecode(argv), process.stdout, process.stderr);
+      const code = await decodeCommand(forDecode(argv), process.stdout, process.stderr, ctx.progress ? ctx.stderr : undefined);
       return FROM_SYSEXITS[code] ?? code;
     }
     let parsed;

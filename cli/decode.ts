@@ -9,7 +9,9 @@ import { isCodecError } from "@nlwire/codec";
 import {
   CaptureDecoder, FilterError, entryNdjson, entryTree, matches, parseFilter, type CaptureEntry, type CaptureFilter,
 } from "@nlwire/codec/capture";
+import { statSync } from "node:fs";
 import { readCaptureFile } from "../capture/file.js";
+import { Progress } from "./progress.js";
 import { liveGenlMap } from "../capture/live-genl.js";
 
 export const DECODE_USAGE = `usage: nlwire decode FILE [--json | --ndjson] [filters] [--genl-map ID=NAME,...] [--live-genl [--netns NS]]
@@ -88,7 +90,8 @@ class Output {
   }
 }
 
-export async function decodeCommand(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+/** `progress`: where a progress bar goes for decodes that take more than a moment (a TTY's stderr), if anywhere. */
+export async function decodeCommand(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, progress?: NodeJS.WritableStream): Promise<number> {
   let values: ReturnType<typeof parse>["values"];
   let positionals: string[];
   try {
@@ -119,14 +122,14 @@ export async function decodeCommand(argv: string[], out: NodeJS.WritableStream =
     return EXIT_USAGE;
   }
   const mode = values.json ? "json" : values.ndjson ? "ndjson" : "tree";
-  return run(file, decoder, filter, mode, new Output(out), err);
+  return run(file, decoder, filter, mode, new Output(out), err, progress);
 }
 
 function parse(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
 }
 
-async function run(file: string, decoder: CaptureDecoder, filter: CaptureFilter, mode: "json" | "ndjson" | "tree", o: Output, err: NodeJS.WritableStream): Promise<number> {
+async function run(file: string, decoder: CaptureDecoder, filter: CaptureFilter, mode: "json" | "ndjson" | "tree", o: Output, err: NodeJS.WritableStream, progress?: NodeJS.WritableStream): Promise<number> {
   let first = true;
   const emit = async (e: CaptureEntry): Promise<void> => {
     if (mode === "tree") return o.line(entryTree(e).join("\n"));
@@ -137,8 +140,10 @@ async function run(file: string, decoder: CaptureDecoder, filter: CaptureFilter,
   };
   const unfiltered = Object.keys(filter).length === 0;
   let code = 0;
+  let bar: Progress | undefined;
   try {
-    for await (const rec of readCaptureFile(file)) {
+    if (progress) bar = new Progress(progress, statSync(file).size, "decoding");
+    for await (const rec of readCaptureFile(file, undefined, (n) => bar?.update(n))) {
       for (const e of decoder.decode(rec)) if (unfiltered || (e.header && matches(e, filter))) await emit(e);
     }
   } catch (e) {
@@ -152,6 +157,7 @@ async function run(file: string, decoder: CaptureDecoder, filter: CaptureFilter,
       code = EXIT_DATA;
     } else throw e;
   }
+  bar?.end();
   if (mode === "json") await o.line(first ? "[]" : "\n]");
   await o.flush();
   return code;
