@@ -90,8 +90,14 @@ async function storm(small: boolean) {
     const seconds = (performance.now() - t0) / 1000;
     for (const s of Object.values(views)) s.close();
     await Promise.all(loops);
-    const events = Object.values(got).reduce((n, g) => n + g.filter((x) => x.type === "message" && !x.synthetic).length, 0);
-    console.log(`event storm (${small ? "tiny buffers, uv_poll" : "64 MiB buffers, reader thread"}): ${events} live events in ${seconds.toFixed(1)} s, ${Math.round(events / seconds)} events/s handled`);
+    const all = Object.values(got).flat();
+    const live = all.filter((x) => x.type === "message" && !x.synthetic).length;
+    const synthetic = all.filter((x) => x.type === "message" && x.synthetic).length;
+    const overruns = all.filter((x) => x.type === "overrun").length;
+    console.log(
+      `event storm (${small ? "tiny buffers, uv_poll" : "64 MiB buffers, reader thread"}): ${live} live events, ${overruns} overruns, ` +
+        `${synthetic} differences from re-reads, in ${seconds.toFixed(1)} s: ${Math.round((live + synthetic) / seconds)} events/s handled`,
+    );
     return { want, have: viewState(views), got };
   } finally {
     for (const c of clients) c.close();
