@@ -1,17 +1,7 @@
-import { EBADF, ENOBUFS, NotSupportedError, OverrunError, TransportError } from "./errors.js";
+import { EBADF, ENOBUFS, OverrunError, TransportError } from "./errors.js";
+import { ShimOptions } from "./options.js";
 import { loadNativeAddon, type NativeAddon, type NativeSocket } from "./native-addon.js";
-import {
-  FLAG_OPTIONS,
-  netnsTarget,
-  type FlagOption,
-  type GroupControl,
-  type OpenOptions,
-  type OptionControl,
-  type OptionName,
-  type Receiver,
-  type SizeOption,
-  type Transport,
-} from "./transport.js";
+import { netnsTarget, type GroupControl, type OpenOptions, type OptionControl, type Receiver, type Transport } from "./transport.js";
 
 /** Node-API would quietly turn 1.5 or NaN into some u32: refuse them here. */
 function u32(value: number, what: string): number {
@@ -81,7 +71,9 @@ export class NativeTransport implements Transport {
       join: (group) => void check(addon.join(socket, u32(group, "group")), `join group ${group}`),
       leave: (group) => void check(addon.leave(socket, u32(group, "group")), `leave group ${group}`),
     };
-    this.options = new NativeOptions(addon, socket);
+    this.options = new ShimOptions("native", addon.options, (i, v, name) => void check(addon.setOption(socket, i, v), `set ${name}`), (i, name) =>
+      check(addon.getOption(socket, i), `get ${name}`),
+    );
   }
 
   get closed(): boolean {
@@ -123,36 +115,4 @@ export class NativeTransport implements Transport {
     this.#receiver = null;
     r.error(new TransportError("receive", -errno));
   };
-}
-
-class NativeOptions implements OptionControl {
-  readonly #addon: NativeAddon;
-  readonly #socket: NativeSocket;
-
-  constructor(addon: NativeAddon, socket: NativeSocket) {
-    this.#addon = addon;
-    this.#socket = socket;
-  }
-
-  set(name: FlagOption, on: boolean): void;
-  set(name: SizeOption, bytes: number): void;
-  set(name: OptionName, value: boolean | number): void {
-    if (typeof value === "number" && !(Number.isInteger(value) && value >= 0 && value <= 0x7fffffff)) {
-      throw new RangeError(`${name}: ${value} is not a buffer size`);
-    }
-    check(this.#addon.setOption(this.#socket, this.#index(name), Number(value)), `set ${name}`);
-  }
-
-  get(name: FlagOption): boolean;
-  get(name: SizeOption): number;
-  get(name: OptionName): boolean | number {
-    const v = check(this.#addon.getOption(this.#socket, this.#index(name)), `get ${name}`);
-    return (FLAG_OPTIONS as readonly string[]).includes(name) ? v !== 0 : v;
-  }
-
-  #index(name: OptionName): number {
-    const i = this.#addon.options.indexOf(name);
-    if (i < 0) throw new NotSupportedError("native", `the option ${name}`);
-    return i;
-  }
 }

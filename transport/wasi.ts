@@ -2,19 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Root } from "../wasm/js/nlshim.js";
-import { EBADF, ENOBUFS, NotSupportedError, OverrunError, TransportError } from "./errors.js";
-import {
-  FLAG_OPTIONS,
-  netnsTarget,
-  type FlagOption,
-  type GroupControl,
-  type OpenOptions,
-  type OptionControl,
-  type OptionName,
-  type Receiver,
-  type SizeOption,
-  type Transport,
-} from "./transport.js";
+import { ShimOptions } from "./options.js";
+import { EBADF, ENOBUFS, OverrunError, TransportError } from "./errors.js";
+import { netnsTarget, type GroupControl, type OpenOptions, type OptionControl, type Receiver, type Transport } from "./transport.js";
 import { EAGAIN, toImports, type SysHost } from "./wasi-host.js";
 
 /** The guest's `shim` exports; a failed call throws its errno (a number). */
@@ -133,7 +123,9 @@ export class WasiTransport implements Transport {
       join: (group) => call(`join group ${group}`, () => shim.joinGroup(fd, u32(group, "group"))),
       leave: (group) => call(`leave group ${group}`, () => shim.leaveGroup(fd, u32(group, "group"))),
     };
-    this.options = new WasiOptions(guest, fd);
+    this.options = new ShimOptions("wasi", guest.options, (i, v, name) => void call(`set ${name}`, () => guest.shim.setOption(fd, i, v)), (i, name) =>
+      call(`get ${name}`, () => guest.shim.getOption(fd, i)),
+    );
   }
 
   get closed(): boolean {
@@ -212,36 +204,3 @@ export class WasiTransport implements Transport {
   }
 }
 
-class WasiOptions implements OptionControl {
-  readonly #guest: WasiGuest;
-  readonly #fd: number;
-
-  constructor(guest: WasiGuest, fd: number) {
-    this.#guest = guest;
-    this.#fd = fd;
-  }
-
-  set(name: FlagOption, on: boolean): void;
-  set(name: SizeOption, bytes: number): void;
-  set(name: OptionName, value: boolean | number): void {
-    if (typeof value === "number" && !(Number.isInteger(value) && value >= 0 && value <= 0x7fffffff)) {
-      throw new RangeError(`${name}: ${value} is not a buffer size`);
-    }
-    const i = this.#index(name);
-    call(`set ${name}`, () => this.#guest.shim.setOption(this.#fd, i, Number(value)));
-  }
-
-  get(name: FlagOption): boolean;
-  get(name: SizeOption): number;
-  get(name: OptionName): boolean | number {
-    const i = this.#index(name);
-    const v = call(`get ${name}`, () => this.#guest.shim.getOption(this.#fd, i));
-    return (FLAG_OPTIONS as readonly string[]).includes(name) ? v !== 0 : v;
-  }
-
-  #index(name: OptionName): number {
-    const i = this.#guest.options.indexOf(name);
-    if (i < 0) throw new NotSupportedError("wasi", `the option ${name}`);
-    return i;
-  }
-}
