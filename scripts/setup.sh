@@ -18,6 +18,9 @@ PACKAGES+=(ipset iptables strace libauparse0)
 PACKAGES+=(procps)
 # tshark (with editcap): the independent decoder the capture tests compare with.
 PACKAGES+=(tshark)
+# chromium: the browser the capture viewer's end-to-end tests and the codec's
+# browser run drive through playwright (Debian's, since nothing is downloaded).
+PACKAGES+=(chromium)
 # The WASI shim's toolchain (clang, lld, wasi-libc): only where wasm/ is
 # rebuilt and checked against its sources, which CI does (CI=true) and
 # NLWIRE_WASM_TOOLCHAIN=1 asks for; the committed component needs none of it.
