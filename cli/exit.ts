@@ -1,4 +1,5 @@
-import { EncodeError, errnoMessage, isCodecError } from "@nlwire/codec";
+import { EncodeError, isCodecError } from "@nlwire/codec";
+import { errnoMessage } from "@nlwire/codec/errno-messages";
 import { KernelError, TimeoutError } from "../client/index.js";
 import { AddonUnavailableError, TransportError } from "../transport/index.js";
 

@@ -1,7 +1,8 @@
 import {
   NLMSG_HDRLEN, attrPathAt, ByteReader, CONTROL_TYPE_NAMES, NLMSG_DONE, NLMSG_ERROR, decodeAttrTree, decodeDone, decodeError,
-  errnoMessage, flagNames, formatHex, type AttrNode, type ExtAck, type FlagContext, type NetlinkMessage,
+  flagNames, formatHex, type AttrNode, type ExtAck, type FlagContext, type NetlinkMessage,
 } from "@nlwire/codec";
+import { errnoMessage } from "@nlwire/codec/errno-messages";
 
 /**
  * Renders messages as an indented text tree. Control messages (ERROR, DONE)

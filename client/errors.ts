@@ -1,5 +1,6 @@
 import type { ExtAck, PolicyDescription } from "@nlwire/codec";
-import { errnoMessage, errnoName } from "@nlwire/codec";
+import { errnoName } from "@nlwire/codec";
+import { errnoMessage } from "@nlwire/codec/errno-messages";
 
 /** An attribute path: names where the family model knows them, type numbers where it does not. */
 export type AttrPathSegment = string | number;

@@ -1,4 +1,5 @@
-import { errnoMessage, errnoName } from "@nlwire/codec";
+import { errnoName } from "@nlwire/codec";
+import { errnoMessage } from "@nlwire/codec/errno-messages";
 
 export const ENOBUFS = 105;
 export const EBADF = 9;

@@ -2,7 +2,8 @@
  * One line per message for the list, and the interfaces a capture shows
  * (from rt-link messages), both from the codec's decoded values.
  */
-import { decodeUtf8, errnoMessage, formatIPv4, formatIPv6 } from "@nlwire/codec";
+import { decodeUtf8, formatIPv4, formatIPv6 } from "@nlwire/codec";
+import { errnoMessage } from "@nlwire/codec/errno-messages";
 import { toJson, type CaptureEntry, type Json } from "@nlwire/codec/capture";
 import { valueText } from "./layout.js";
 import type { LinkInfo } from "./protocol.js";

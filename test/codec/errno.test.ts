@@ -1,6 +1,7 @@
 import { constants } from "node:os";
 import { describe, expect, it } from "vitest";
-import { errnoFromName, errnoMessage, errnoName, errnoTable } from "@nlwire/codec";
+import { errnoFromName, errnoName, errnoTable } from "@nlwire/codec";
+import { errnoMessage } from "@nlwire/codec/errno-messages";
 
 // asm-generic/errno-base.h and asm-generic/errno.h, in order (41 and 58 are unused).
 const GENERIC = `EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EAGAIN ENOMEM EACCES EFAULT ENOTBLK EBUSY

@@ -1,5 +1,5 @@
 import { CONTROL_TYPE_NAMES, flagNames } from "../header.js";
-import { errnoMessage } from "../errno.js";
+import { errnoMessage } from "../errno-messages.js";
 import type { CaptureEntry } from "./decode.js";
 import { PROTOCOL_NAMES } from "./families.js";
 import { formatTimestamp, toJson, type Json } from "./json.js";
