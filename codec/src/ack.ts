@@ -1,4 +1,4 @@
-import { NLMSG_HDRLEN, align4 } from "./align.js";
+import { HOST_LITTLE_ENDIAN, NLMSG_HDRLEN, align4 } from "./align.js";
 import { AttrCursor, decodeAttrTree, encodeAttrTree, type AttrNode } from "./attr.js";
 import { errnoName } from "./errno.js";
 import { MalformedError } from "./errors.js";
@@ -102,10 +102,11 @@ function withName<T extends { errno: number }>(o: T): T & { errnoName?: string }
 
 /**
  * Decodes the payload of an NLMSG_ERROR message; `flags` are the message's
- * nlmsg_flags (CAPPED and ACK_TLVS decide the layout).
+ * nlmsg_flags (CAPPED and ACK_TLVS decide the layout). `littleEndian`: the
+ * byte order of the message, for one captured on a host of the other order.
  */
-export function decodeError(payload: Uint8Array, flags: number): ErrorMessage {
-  const r = new ByteReader(payload);
+export function decodeError(payload: Uint8Array, flags: number, littleEndian = HOST_LITTLE_ENDIAN): ErrorMessage {
+  const r = new ByteReader(payload, littleEndian);
   r.need(0, 4 + NLMSG_HDRLEN, "nlmsgerr", ["error"]);
   const errno = 0 - r.s32(0); // not -r.s32(0): an ACK's errno must be 0, not -0
   const request = decodeHeader(r, 4);
@@ -124,11 +125,11 @@ export function decodeError(payload: Uint8Array, flags: number): ErrorMessage {
   return e;
 }
 
-/** Decodes the payload of an NLMSG_DONE message. */
-export function decodeDone(payload: Uint8Array, flags: number): DoneMessage {
+/** Decodes the payload of an NLMSG_DONE message (`littleEndian` as for decodeError). */
+export function decodeDone(payload: Uint8Array, flags: number, littleEndian = HOST_LITTLE_ENDIAN): DoneMessage {
   // Some families end a dump with an empty DONE; that is a clean end.
   if (payload.length < 4) return { errno: 0 };
-  const r = new ByteReader(payload);
+  const r = new ByteReader(payload, littleEndian);
   const d: DoneMessage = withName({ errno: 0 - r.s32(0) });
   if (flags & NLM_F.ACK_TLVS) d.extAck = decodeExtAck(r, 4, payload.length);
   return d;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ByteWriter, HOST_LITTLE_ENDIAN } from "@nlwire/codec";
+import { ByteWriter, HOST_LITTLE_ENDIAN, encodeDoneMessage, encodeErrorMessage } from "@nlwire/codec";
 import { rtLink } from "@nlwire/codec/families/rt-link";
 import {
   CaptureDecoder, LINKTYPE_NETLINK, cookedHeader, entryJson, entryNdjson, entryTree, matches, parseFilter, readCaptureBytes,
@@ -93,6 +93,21 @@ describe("messages", () => {
     const [e] = new CaptureDecoder().decode({ index: 0, fileOffset: 0, linkType: LINKTYPE_NETLINK, interfaceId: 0, originalLength: 16 + msg.length, data: concat([cookedHeader(0, 4), msg]) });
     expect(e!.byteOrder).toBe(HOST_LITTLE_ENDIAN ? "big-endian" : "little-endian");
     expect([e!.header!.seq, e!.message!.fixed!["ifi-index"], e!.message!.attrs]).toEqual([99, 7, { ifname: "eth0" }]);
+  });
+
+  test("an NLMSG_ERROR and a DONE in the other byte order decode too, the echoed request with its family", () => {
+    const other = !HOST_LITTLE_ENDIAN;
+    const req = rtLink.family.encodeRequest({ op: "getlink", mode: "do", fixed: { "ifi-index": 7 }, attrs: { ifname: "eth0" }, seq: 99 }, new ByteWriter(256, other));
+    const w = new ByteWriter(256, other);
+    const header = { length: req.length, type: 18, flags: 0x5, seq: 99, pid: 0 };
+    encodeErrorMessage(w, { errno: 19, request: header, requestPayload: req.subarray(16), extAck: { message: "no such device", offset: 36 } }, { seq: 99, pid: 4242 });
+    encodeDoneMessage(w, { errno: 0 }, { seq: 100, pid: 4242 });
+    const bytes = w.finish();
+    const [err, done] = new CaptureDecoder().decode({ index: 0, fileOffset: 0, linkType: LINKTYPE_NETLINK, interfaceId: 0, originalLength: 16 + bytes.length, data: concat([cookedHeader(0, 0), bytes]) });
+    expect(err!.byteOrder).toBe(HOST_LITTLE_ENDIAN ? "big-endian" : "little-endian");
+    expect(err!.control).toMatchObject({ kind: "error", error: { errno: 19, errnoName: "ENODEV", request: header, extAck: { message: "no such device", offset: 36 } } });
+    expect(err!.control!.request).toMatchObject({ op: "getlink", fixed: { "ifi-index": 7 }, attrs: { ifname: "eth0" } });
+    expect(done!.control).toEqual({ kind: "done", done: { errno: 0 } });
   });
 });
 

@@ -180,9 +180,8 @@ export class CaptureDecoder {
   private control(e: CaptureEntry, r: ByteReader, pos: number, end: number, protocol: number | undefined): void {
     const h = e.header!;
     if (h.type !== NLMSG_ERROR && h.type !== NLMSG_DONE) return;
-    // decodeError and decodeDone read host order; other-order captures keep the header only.
-    if (r.littleEndian !== HOST_LITTLE_ENDIAN) return;
     const payload = r.bytes.subarray(pos + NLMSG_HDRLEN, end);
+    const le = r.littleEndian; // the capturing host's order, which may not be this one's
     // The connector sends every message as an NLMSG_DONE carrying a cn_msg.
     // Requests to it (a listen op) carry no process event.
     if (protocol === NETLINK_CONNECTOR && h.type === NLMSG_DONE) {
@@ -190,16 +189,16 @@ export class CaptureDecoder {
       return;
     }
     if (h.type === NLMSG_DONE) {
-      e.control = { kind: "done", done: decodeDone(payload, h.flags) };
+      e.control = { kind: "done", done: decodeDone(payload, h.flags, le) };
       return;
     }
     // A cut ACK may lose its echo and TLVs: the errno and the request header are what counts.
     const flags = e.truncated ? (h.flags | NLM_F.CAPPED) & ~NLM_F.ACK_TLVS : h.flags;
-    const error = decodeError(payload, flags);
+    const error = decodeError(payload, flags, le);
     e.control = { kind: "error", error };
     const fam = protocol === undefined ? undefined : this.registry.forMessage(protocol, error.request.type);
     if (fam && error.requestPayload) {
-      const rr = new ByteReader(error.requestPayload);
+      const rr = new ByteReader(error.requestPayload, le);
       e.control.request = fam.decodeAt(rr, 0, error.requestPayload.length, error.request, { fromKernel: false });
     }
   }
