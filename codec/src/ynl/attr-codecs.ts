@@ -302,6 +302,7 @@ function typeValueCodec(a: AttrModel, c: FamilyCompiler, depth: number): ValueCo
       out[cur.type] = v;
       any = true;
     }
+    if (cur.trailing) throw new MalformedError(`${cur.trailing} stray bytes in nest-type-value`, cur.position, ctx.path);
     const lastPad = any ? lastPadOf(cur.offset, cur.valueLength + 4, off + len) : undefined;
     if (lastPad !== undefined) out[LAST_PAD] = lastPad;
     return out;

@@ -259,14 +259,44 @@ function decodeDeferred(list: Deferred[], obj: Obj, ctx: DecodeCtx): void {
   }
 }
 
+interface Placed {
+  place: number;
+  codec: AttrCodec;
+  name: string;
+  item: unknown;
+  key: string;
+}
+
+/**
+ * The multi-attr items that go back to a place of their own (WIRE_NOTES.at,
+ * see decodeOne), in the order of their places. An item with no place of its
+ * own directly followed the one before it, which may have one.
+ */
+function placedItems(obj: Obj, byName: Map<string, AttrCodec>, at: Record<string, number>): Placed[] & { keys: Set<string> } {
+  const out: Placed[] = [];
+  for (const name of Object.keys(obj)) {
+    const codec = byName.get(name);
+    const v = obj[name];
+    if (!codec?.multi || !Array.isArray(v)) continue;
+    let chain: number | undefined;
+    v.forEach((item, i) => {
+      if (item === false) return;
+      const key = `${name}#${i}`;
+      const place = at[key] ?? (chain === undefined ? undefined : chain + 1);
+      chain = place;
+      if (place !== undefined) out.push({ place, codec, name, item, key });
+    });
+  }
+  out.sort((a, b) => a.place - b.place);
+  return Object.assign(out, { keys: new Set(out.map((x) => x.key)) });
+}
+
 function encodeSet(setName: string, byName: Map<string, AttrCodec>, w: ByteWriter, obj: Obj, ctx: EncodeCtx): void {
   const unknown = obj[UNKNOWN_ATTRS];
   const notes = obj[WIRE_NOTES];
   let index = 0;
   let u = 0;
   let last = -1;
-  /** Multi-attr items that sat apart from their siblings, with their places (see decodeOne). */
-  const placed: [number, () => void][] = [];
   const put = (codec: AttrCodec, name: string, item: unknown, key: string) => {
     const nestFlags = codec.nest ? ((item as Obj)?.[NEST_FLAGS] ?? NLA_F_NESTED) : notes?.flags?.[key] ?? codec.flags;
     ctx.tail = notes?.tail?.[key];
@@ -279,20 +309,22 @@ function encodeSet(setName: string, byName: Map<string, AttrCodec>, w: ByteWrite
     w.endAttr(at);
     index++;
   };
+  const placed = notes?.at ? placedItems(obj, byName, notes.at) : undefined;
+  let p = 0;
   // Kept attributes and placed items go back to their places: each where the count of attributes written so far says.
   const putKeptUpTo = (i: number) => {
     for (;;) {
       const limit = Math.max(i, index);
       const x = unknown && u < unknown.length && unknown[u]!.index <= limit ? unknown[u]! : undefined;
-      const p = placed.length && placed[0]![0] <= limit ? placed[0]! : undefined;
-      if (x && (!p || x.index <= p[0])) {
+      const y = placed && p < placed.length && placed[p]!.place <= limit ? placed[p]! : undefined;
+      if (x && (!y || x.index <= y.place)) {
         u++;
         last = w.pos;
         w.attr(x.type | x.flags, x.value);
         index++;
-      } else if (p) {
-        placed.shift();
-        p[1]();
+      } else if (y) {
+        p++;
+        put(y.codec, y.name, y.item, y.key);
       } else return;
     }
   };
@@ -303,18 +335,10 @@ function encodeSet(setName: string, byName: Map<string, AttrCodec>, w: ByteWrite
     const codec = byName.get(name);
     if (!codec) throw new EncodeError(`no attribute ${name} in ${setName}`, [...ctx.path, name]);
     const values = codec.multi ? (Array.isArray(v) ? v : [v]) : [v];
-    // An item with no place of its own follows the one before it, which may have one.
-    let chain: number | undefined;
     values.forEach((item, i) => {
       if (item === false) return; // a flag that is not set
       const key = codec.multi ? `${name}#${i}` : name;
-      const place = notes?.at?.[key] ?? (chain === undefined ? undefined : chain + 1);
-      chain = place;
-      if (place !== undefined) {
-        placed.push([place, () => put(codec, name, item, key)]);
-        placed.sort((a, b) => a[0] - b[0]);
-        return;
-      }
+      if (placed?.keys.has(key)) return;
       putKeptUpTo(index);
       put(codec, name, item, key);
     });

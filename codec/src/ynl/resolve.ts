@@ -452,6 +452,14 @@ function applyFixups(m: FamilyModel, fixups: readonly SpecFixup[]): void {
   for (const set of Object.values(m.attrSets)) set.attrs.sort((x, y) => x.value - y.value);
 }
 
+function onceEach(r: Resolver, names: readonly string[], where: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) r.fail(where, `${n} defined twice`);
+    seen.add(n);
+  }
+}
+
 /** Resolves a parsed YNL spec document into a FamilyModel (with SPEC_FIXUPS applied unless told otherwise). */
 export function resolveSpec(doc: Record<string, unknown>, fixups: readonly SpecFixup[] = SPEC_FIXUPS): FamilyModel {
   const r = new Resolver(doc, fixups);
@@ -479,6 +487,10 @@ export function resolveSpec(doc: Record<string, unknown>, fixups: readonly SpecF
   if (str(ops["fixed-header"])) model.fixedHeader = str(ops["fixed-header"])!;
   for (const s of [model.fixedHeader, ...model.ops.flatMap(opHeaders)]) if (s) r.structOf(s, "fixed-header");
   for (const set of model.ops.flatMap(opSets)) if (!model.attrSets[set]) r.fail("operations", `unknown attribute-set ${set}`);
+  // Decoded values are keyed by name: two attributes (struct members, enum entries) of one name could not both be given back.
+  for (const set of Object.values(model.attrSets)) onceEach(r, set.attrs.map((a) => a.name), `attribute-set ${set.name}`);
+  for (const e of Object.values(model.enums)) onceEach(r, e.entries.map((x) => x.name), `enum ${e.name}`);
+  for (const st of Object.values(r.structs)) onceEach(r, st.members.filter((m) => m.type !== "pad").map((m) => m.name), `struct ${st.name}`);
   r.opMatches(model, list(ops["list"]));
   for (const sm of Object.values(model.subMessages)) {
     for (const f of sm.formats) if (f.fixedHeader) r.structOf(f.fixedHeader, `sub-message ${sm.name}`);
