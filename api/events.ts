@@ -63,18 +63,24 @@ export class Events {
   /**
    * Follows changes as typed events. Each kind has a socket of its own, with
    * the client's subscription behind it: overruns are reported, then the
-   * kind is re-read and the differences come as synthetic events.
+   * kind is re-read and the differences come as synthetic events. The
+   * re-reads dump through one more socket, with the default buffer: on a
+   * small-buffer socket in a burst the kernel can find no room for a dump's
+   * next datagram for as long as the burst lasts.
    */
   async subscribe(o: EventOptions = {}): Promise<EventStream> {
     const stream = new EventStream();
     try {
+      const reader = this.h.ownClient();
+      stream.own(reader.release);
       for (const kind of o.kinds ?? (Object.keys(KINDS) as ObjectKind[])) {
         const info = KINDS[kind];
         const own = this.h.ownClient();
         stream.own(own.release);
         const c: NetlinkClient = own.client;
         if (o.receiveBuffer !== undefined) c.transport.options?.set("rcvbuf", o.receiveBuffer);
-        const sub = await c.subscribe(info.family, info.groups, { initial: o.initial ?? false, resync: () => c.dump(info.family, info.dump, info.body) });
+        const resync = () => reader.client.dump(info.family, info.dump, info.body);
+        const sub = await c.subscribe(info.family, info.groups, { initial: o.initial ?? false, resync });
         stream.follow(kind, info, sub);
       }
     } catch (e) {
