@@ -72,9 +72,20 @@ export function specDocs(): { file: string; doc: Record<string, unknown> }[] {
   if (specCache) return specCache;
   specCache = existsSync(SPEC_DIR)
     ? readdirSync(SPEC_DIR).filter((f) => f.endsWith(".yaml")).sort()
-        .map((file) => ({ file, doc: parseYaml(readFileSync(join(SPEC_DIR, file), "utf8")) as Record<string, unknown> }))
+        .map((file) => ({ file, doc: withoutDocs(parseYaml(readFileSync(join(SPEC_DIR, file), "utf8"))) as Record<string, unknown> }))
     : [];
   return specCache;
+}
+
+/**
+ * The spec without its `doc:` prose: the engine never reads it, and inputs
+ * built from the spec are saved as findings in the repository, which carries
+ * the specs' facts but not their words.
+ */
+export function withoutDocs(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutDocs);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "doc").map(([k, x]) => [k, withoutDocs(x)]));
 }
 
 /** A pcapng capture of the fixture's datagrams (cooked LINKTYPE_NETLINK, directions, the genl id map as a comment). */

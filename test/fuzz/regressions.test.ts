@@ -26,6 +26,12 @@ describe("saved fuzz findings", () => {
   it("are all on entry points that exist", () => {
     for (const { finding } of saved) expect(() => entry(finding.entry)).not.toThrow();
   });
+
+  it("carry no doc prose of the kernel specs they were built from", () => {
+    const hasDoc = (v: unknown): boolean =>
+      Array.isArray(v) ? v.some(hasDoc) : v !== null && typeof v === "object" && Object.entries(v).some(([k, x]) => k === "doc" || hasDoc(x));
+    expect(saved.filter(({ finding }) => hasDoc(finding.input)).map(({ path }) => path)).toEqual([]);
+  });
   for (const { path, finding } of saved) {
     const name = `${finding.entry}: ${finding.kind} (${path.split("/").pop()})`;
     it(finding.open ? `still open: ${name}` : name, async () => {
