@@ -226,16 +226,22 @@ class DumpStream implements Handler {
     if (r) return Promise.resolve(r);
     if (this.#error) return Promise.reject(this.#error);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // One timer: every STALL_MS without a datagram nudges the kernel, until the timeout.
+      let waited = 0;
+      const tick = (): void => {
+        waited += STALL_MS;
+        if (waited < this.ms) {
+          this.client.poke();
+          timer = setTimeout(tick, Math.min(STALL_MS, this.ms - waited));
+          return;
+        }
         this.#waiter = undefined;
-        clearInterval(nudge);
         reject(new TimeoutError(this.seq, this.ms, "dump"));
-      }, this.ms);
-      const nudge = setInterval(() => this.client.poke(), STALL_MS);
-      const stop = () => (clearTimeout(timer), clearInterval(nudge));
+      };
+      let timer = setTimeout(tick, Math.min(STALL_MS, this.ms));
       this.#waiter = {
-        resolve: (x) => (stop(), resolve(x)),
-        reject: (e) => (stop(), reject(e)),
+        resolve: (x) => (clearTimeout(timer), resolve(x)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
       };
     });
   }

@@ -1,7 +1,6 @@
 import { MessageCursor, NLMSG_MIN_TYPE, isCodecError, type ByteReader, type DecodedMessage, type Family } from "@nlwire/codec";
 import type { OverrunError } from "../transport/index.js";
 import type { NetlinkClient, Sink } from "./client.js";
-import { KernelError } from "./errors.js";
 import { View, keyOf, type Change, type KeyOf } from "./view.js";
 
 /**
@@ -153,18 +152,9 @@ export class Subscription implements Sink, AsyncIterableIterator<Notification> {
     this.#queue.length = 0;
     this.client.setBacklogged(this, false);
     try {
+      // (A dump the kernel starts without room for its first datagram goes on by itself: see Dump.)
       const fresh: DecodedMessage[] = [];
-      for (let attempt = 1; ; attempt++) {
-        try {
-          for await (const m of read()) fresh.push(m);
-          break;
-        } catch (e) {
-          // A full receive buffer can refuse a dump's start: read what is queued, then ask again.
-          if (!(e instanceof KernelError && e.errnoName === "ENOBUFS" && attempt < 5)) throw e;
-          fresh.length = 0;
-          await new Promise((r) => setTimeout(r, 10 * attempt));
-        }
-      }
+      for await (const m of read()) fresh.push(m);
       for (const { kind, message } of this.#view!.replace(fresh)) this.#ready.push({ type: "message", message, kind, synthetic: true });
       this.#ready.push({ type: "resynced", cause });
     } catch (e) {
